@@ -1,0 +1,637 @@
+"""Scenario files: YAML -> validated, frozen :class:`Scenario`.
+
+Loading runs in this order: read the YAML; merge the data files it names (``data:``
+section, CSV paths relative to the scenario file) into ``members``, ``borders`` and members'
+``exposure``; apply ``--set key=value`` overrides; fill the rule preset; validate everything.
+Every failure raises :class:`ConfigError` with one line naming the file and the field.
+
+Units: money in current US$ billion, defence spending in % of GDP, time in months, rates
+"per month" unless a field says "per year"; trust, readiness and similar shares in [0, 1].
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import sys
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from sim import rules
+from sim.policies import registry
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+Positive = Annotated[float, Field(gt=0.0)]
+Months = Annotated[int, Field(ge=1)]
+
+THREAT_TYPES = (
+    "aggression",
+    "terrorism",
+    "cyber_attack",
+    "transnational_crime",
+    "natural_disaster",
+    "pandemic",
+)
+
+
+class ConfigError(Exception):
+    """A scenario cannot be used; ``str(err)`` is one line naming the file and the field."""
+
+
+class _FieldError(Exception):
+    """Raised inside validators to report a precise location (not wrapped by pydantic)."""
+
+    def __init__(self, loc: tuple[str | int, ...], msg: str):
+        super().__init__(msg)
+        self.loc = loc
+        self.msg = msg
+
+
+class _Config(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ThreatTypeConfig(_Config):
+    """One type of threat. Sizes are in intensity units; ``overt_size`` is when all see it."""
+
+    rate: NonNegative = 0.1  # new threats per member per year (Poisson), times exposure
+    initial_size: Positive = 0.5  # mean size at emergence (drawn from an exponential)
+    growth: Annotated[float, Field(gt=-1.0)] = 0.05  # size growth per month, before response
+    max_size: Positive = 5.0  # size never exceeds this (exhaustion of the threat's means)
+    overt_size: Positive = 1.0  # at this size the threat is evident: detected by its host
+    resolved_below: Positive = 0.05  # below this size the threat is over
+    detectability: NonNegative = 0.3  # detection hazard per month per unit capacity x size
+    spillover: Share = 0.02  # monthly chance to spread to a land neighbour when overt
+    internal_affair: bool = False  # whether non-interference forbids others to touch it
+    public_benefit: Share = 0.5  # share of the benefit of countering it that goes to others
+    military: bool = True  # countered by military power (else by civil resilience)
+    military_help_effect: NonNegative = 1.0  # effect of allies' military help
+    non_military_help_effect: NonNegative = 0.5  # effect of allies' civil help
+    damage_rate: NonNegative = 0.001  # host's annual GDP lost per month per unit size
+
+    @model_validator(mode="after")
+    def _sizes(self) -> ThreatTypeConfig:
+        if self.resolved_below >= self.overt_size:
+            raise ValueError("resolved_below must be smaller than overt_size")
+        if self.overt_size > self.max_size:
+            raise ValueError("overt_size must not exceed max_size")
+        return self
+
+
+#: Default threat catalogue; a scenario's ``threats:`` entries override it field by field.
+DEFAULT_THREATS: dict[str, dict[str, Any]] = {
+    "aggression": dict(
+        rate=0.02, initial_size=0.8, growth=0.08, max_size=6.0, overt_size=2.0,
+        detectability=0.5, spillover=0.03, internal_affair=False, public_benefit=0.8,
+        military=True, military_help_effect=1.0, non_military_help_effect=0.2,
+        damage_rate=0.003,
+    ),
+    "terrorism": dict(
+        rate=0.3, initial_size=0.4, growth=0.05, max_size=3.0, overt_size=1.0,
+        detectability=0.3, spillover=0.02, internal_affair=True, public_benefit=0.4,
+        military=True, military_help_effect=0.6, non_military_help_effect=0.5,
+        damage_rate=0.001,
+    ),
+    "cyber_attack": dict(
+        rate=0.5, initial_size=0.4, growth=0.1, max_size=3.0, overt_size=1.0,
+        detectability=0.2, spillover=0.04, internal_affair=False, public_benefit=0.5,
+        military=False, military_help_effect=0.5, non_military_help_effect=0.8,
+        damage_rate=0.0006,
+    ),
+    "transnational_crime": dict(
+        rate=0.4, initial_size=0.4, growth=0.03, max_size=3.0, overt_size=1.0,
+        detectability=0.4, spillover=0.04, internal_affair=True, public_benefit=0.6,
+        military=True, military_help_effect=0.8, non_military_help_effect=0.6,
+        damage_rate=0.0004,
+    ),
+    "natural_disaster": dict(
+        rate=0.4, initial_size=2.0, growth=-0.25, max_size=6.0, overt_size=1.0,
+        detectability=1.0, spillover=0.02, internal_affair=False, public_benefit=0.3,
+        military=False, military_help_effect=0.8, non_military_help_effect=1.0,
+        damage_rate=0.002,
+    ),
+    "pandemic": dict(
+        rate=0.01, initial_size=0.3, growth=0.2, max_size=5.0, overt_size=1.5,
+        detectability=0.3, spillover=0.15, internal_affair=False, public_benefit=0.9,
+        military=False, military_help_effect=0.2, non_military_help_effect=1.0,
+        damage_rate=0.002,
+    ),
+}  # fmt: skip
+
+
+class PolicyRef(_Config):
+    """A policy by registered name or ``module:Class``, with its parameters."""
+
+    name: str
+    params: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        return {"name": data} if isinstance(data, str) else data
+
+    @model_validator(mode="after")
+    def _resolve(self) -> PolicyRef:
+        registry.make(self.name, self.params)  # raises PolicyError (a ValueError) if unusable
+        return self
+
+
+class PolicySpec(PolicyRef):
+    """A member's policy: one for all decisions, optionally another for some decisions.
+
+    ``policy: reciprocal`` uses Reciprocal for everything; ``policy: {name: reciprocal,
+    respond: free_rider}`` uses FreeRider's ``request_help``/``respond`` and Reciprocal's rest.
+    """
+
+    share: PolicyRef | None = None
+    exercise: PolicyRef | None = None
+    respond: PolicyRef | None = None
+    budget: PolicyRef | None = None
+
+    def for_decision(self, decision: str) -> PolicyRef:
+        """The policy that makes ``decision`` (one of ``share``, ``exercise``, ``respond``,
+        ``budget``).
+        """
+        return getattr(self, decision) or PolicyRef(name=self.name, params=self.params)
+
+
+class MemberConfig(_Config):
+    """A member state. Optional capacities left empty are derived (see docs/ODD.md)."""
+
+    name: str
+    gdp_usd_bn: Positive
+    defence_pct_gdp: Annotated[float, Field(ge=0.0, le=100.0)]
+    intel_capacity: Share | None = None
+    resilience: Share | None = None
+    readiness: Share | None = None
+    exposure: dict[str, NonNegative] = Field(default_factory=dict)  # threat type -> multiplier
+    policy: PolicySpec | None = None  # None: the scenario's default_policy (or policy_mix)
+    sources: dict[str, str] = Field(default_factory=dict)  # provenance of the figures
+
+
+class BorderConfig(_Config):
+    """A shared land or sea border between two members."""
+
+    between: tuple[str, str]
+    kind: Literal["land", "sea"] = "land"
+    source: str = ""
+
+
+class PairConfig(_Config):
+    """Starting trust and interoperability of one pair (symmetric), overriding the defaults."""
+
+    between: tuple[str, str]
+    trust: Share | None = None
+    interoperability: Share | None = None
+
+
+class RulesConfig(_Config):
+    """The group's rule, knob by knob; ``preset`` fills every knob not given."""
+
+    preset: str = "non_intervention"
+    decision: Literal["none", "consensus", "majority", "coalition", "automatic"]
+    requires_request: bool  # help only when the member hit asks (else also once overt)
+    covered_threats: list[str] | Literal["all"]  # threat types the collective mechanism covers
+    internal_affairs_off_limits: bool  # no collective help for a host's internal affairs
+    allowed_help: list[Literal["military", "non_military"]]
+    obligated: bool  # once the group acts, members who give nothing abandon the host
+    intelligence_sharing: Literal["none", "bilateral", "subgroup", "pooled"]
+    sharing_group: list[str] = Field(default_factory=list)  # members of the sub-group
+    exercise_kinds: list[Literal["combat", "non_combat"]]
+    withdrawal_allowed: bool
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_preset(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            data = {"preset": data}
+        if not isinstance(data, Mapping):
+            return data
+        name = data.get("preset", "non_intervention")
+        if name not in rules.PRESETS:
+            close = difflib.get_close_matches(str(name), list(rules.PRESETS), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise _FieldError(
+                ("rules", "preset"),
+                f"unknown preset {name!r}{hint} (known: {', '.join(rules.PRESETS)})",
+            )
+        return {**rules.PRESETS[name], **data, "preset": name}
+
+    def covers(self, threat_type: str) -> bool:
+        """Whether the collective mechanism covers ``threat_type``."""
+        return self.covered_threats == "all" or threat_type in self.covered_threats
+
+
+class IntelligenceConfig(_Config):
+    """Detection and intelligence sharing."""
+
+    bilateral_trust: Share = 0.5  # 'bilateral' sharing needs mutual trust at least this high
+    remote_reach: Share = 0.5  # a partner's sensing of a non-neighbour's threats, relative
+    leak_probability: Share = 0.002  # chance per sharing link per month of a leak
+    leak_trust_penalty: Share = 0.1  # trust the sharer loses in the leaker
+    sharing_trust_gain: Share = 0.002  # trust gained per month in a partner who shares
+
+
+class ExercisesConfig(_Config):
+    """Joint exercises, held on a schedule (ASEX, Cobra Gold...)."""
+
+    interval_months: Months = 12
+    kind: Literal["combat", "non_combat"] = "non_combat"  # downgraded if the rule forbids it
+    cost_share: Share = 0.02  # each participant's cost, share of its annual defence budget
+    readiness_gain: Share = 0.15  # share of the gap to full readiness closed
+    interoperability_gain: Share = 0.08  # share of the gap closed, per participating pair
+    trust_gain: Share = 0.03  # share of the gap closed, per participating pair
+
+
+class ResponseConfig(_Config):
+    """Countering threats and what it does to relations."""
+
+    counter_rate: Positive = 0.5  # size removed per month per unit of response strength
+    cost_share: Share = 0.1  # monthly cost of full effort, share of the monthly defence budget
+    help_trust_gain: Share = 0.05  # share of the gap closed in the host's trust in a helper
+    abandonment_trust_penalty: Share = 0.15  # host's trust lost in an obligated non-helper
+    reputation_penalty: Share = 0.03  # every other member's trust lost in that non-helper
+    entrapment_months: Months = 12  # engagement longer than this counts as entrapment
+    entrapment_trust_penalty: Share = 0.01  # helper's trust lost in the host per month beyond
+
+
+class RelationsConfig(_Config):
+    """Trust and interoperability between members, meetings, withdrawal."""
+
+    initial_trust: Share = 0.5
+    initial_interoperability: Share = 0.2
+    pairs: list[PairConfig] = Field(default_factory=list)
+    meeting_interval_months: Months = 12  # ministers' meetings (ADMM), months apart
+    meeting_trust_gain: Share = 0.03  # share of the gap to full trust closed per meeting
+    withdrawal_threshold: Share = 0.2  # a member leaves when its trust in the group falls below
+
+
+class EconomyConfig(_Config):
+    """Economy, capability and readiness."""
+
+    gdp_growth_pct: float = 3.0  # per year
+    depreciation: Annotated[float, Field(gt=0.0, le=1.0)] = 0.1  # of capability, per year
+    capability_ref_usd_bn: Positive = 20.0  # capability giving half of full military strength
+    max_defence_pct_gdp: Annotated[float, Field(gt=0.0, le=100.0)] = 10.0
+    max_budget_change_pct: NonNegative = 0.5  # percentage points of GDP per year at most
+    initial_readiness: Share = 0.5
+    readiness_floor: Share = 0.3  # readiness decays towards this without exercises
+    readiness_decay: Share = 0.03  # share of the gap to the floor lost per month
+    default_resilience: Share = 0.5
+
+
+class Scenario(_Config):
+    """A complete, validated scenario: everything a run needs besides its seed."""
+
+    name: str
+    description: str = ""
+    seed: int | None = None  # None: a fresh seed is drawn and recorded
+    steps: Annotated[int, Field(ge=1)] = 120
+    months_per_step: Months = 1
+    members: list[MemberConfig] = Field(min_length=1)
+    borders: list[BorderConfig] = Field(default_factory=list)
+    threats: dict[str, ThreatTypeConfig] = Field(default_factory=dict)
+    rules: RulesConfig = Field(default_factory=lambda: RulesConfig.model_validate({}))
+    intelligence: IntelligenceConfig = IntelligenceConfig()
+    exercises: ExercisesConfig = ExercisesConfig()
+    response: ResponseConfig = ResponseConfig()
+    relations: RelationsConfig = RelationsConfig()
+    economy: EconomyConfig = EconomyConfig()
+    default_policy: PolicySpec = PolicySpec(name="committed_ally")
+    policy_mix: dict[str, Share] = Field(default_factory=dict)  # policy -> share of members
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_threats(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return data
+        given = data.get("threats") or {}
+        if not isinstance(given, Mapping):
+            return data
+        merged = {k: dict(v) for k, v in DEFAULT_THREATS.items()}
+        for key, value in given.items():
+            merged[key] = {**merged.get(key, {}), **value} if isinstance(value, Mapping) else value
+        return {**data, "threats": merged}
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Scenario:
+        names = [m.name for m in self.members]
+        seen: set[str] = set()
+        for i, name in enumerate(names):
+            if name in seen:
+                raise _FieldError(("members", i, "name"), f"duplicate member {name!r}")
+            seen.add(name)
+        for i, member in enumerate(self.members):
+            for threat in member.exposure:
+                _known(threat, self.threats, ("members", i, "exposure", threat), "threat type")
+        for i, border in enumerate(self.borders):
+            for j, name in enumerate(border.between):
+                _known(name, names, ("borders", i, "between", j), "border partner")
+            if border.between[0] == border.between[1]:
+                raise _FieldError(("borders", i, "between"), "a member cannot border itself")
+        for i, pair in enumerate(self.relations.pairs):
+            for j, name in enumerate(pair.between):
+                _known(name, names, ("relations", "pairs", i, "between", j), "member")
+        if self.rules.covered_threats != "all":
+            for i, threat in enumerate(self.rules.covered_threats):
+                _known(threat, self.threats, ("rules", "covered_threats", i), "threat type")
+        for i, name in enumerate(self.rules.sharing_group):
+            _known(name, names, ("rules", "sharing_group", i), "member")
+        if self.rules.intelligence_sharing == "subgroup" and not self.rules.sharing_group:
+            raise _FieldError(
+                ("rules", "sharing_group"), "'subgroup' sharing needs a non-empty sharing_group"
+            )
+        for name in self.policy_mix:
+            try:
+                registry.resolve(name)
+            except registry.PolicyError as err:
+                raise _FieldError(("policy_mix", name), str(err)) from None
+        if sum(self.policy_mix.values()) > 1.0 + 1e-9:
+            raise _FieldError(("policy_mix",), "shares add up to more than 1")
+        return self
+
+    @property
+    def member_names(self) -> list[str]:
+        """Member names in file order (the order of agents and matrices)."""
+        return [m.name for m in self.members]
+
+
+def _known(name: str, known: Iterable[str], loc: tuple[str | int, ...], what: str) -> None:
+    known = list(known)
+    if name not in known:
+        close = difflib.get_close_matches(str(name), known, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise _FieldError(loc, f"unknown {what} {name!r}{hint}")
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
+    """Read, merge, override and validate a scenario file.
+
+    Args:
+        path: the YAML file.
+        overrides: ``key=value`` strings; keys are dotted paths (``rules.decision``,
+            ``threats.aggression.rate``, ``members.Laos.policy`` or ``members.3.policy``),
+            values are parsed as YAML.
+
+    Raises:
+        ConfigError: one line naming the file and the field.
+    """
+    path = Path(path)
+    label = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{label}: no such file") from None
+    except OSError as err:
+        raise ConfigError(f"{label}: cannot read ({err.strerror})") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise ConfigError(f"{label}{where}: malformed YAML: {problem}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{label}: expected a mapping of settings at the top level")
+    _add_import_paths(path.parent)
+    try:
+        raw = merge_data_files(raw, path.parent)
+        raw = apply_overrides(raw, overrides)
+    except _FieldError as err:
+        raise ConfigError(f"{label}: {format_loc(err.loc)}: {err.msg}") from None
+    return validate(raw, label)
+
+
+def validate(raw: Mapping[str, Any], label: str = "<scenario>") -> Scenario:
+    """Validate an already merged scenario mapping (raises :class:`ConfigError`)."""
+    try:
+        return Scenario.model_validate(raw)
+    except _FieldError as err:
+        raise ConfigError(f"{label}: {format_loc(err.loc, raw)}: {err.msg}") from None
+    except ValidationError as err:
+        raise ConfigError(f"{label}: {_describe(err, raw)}") from None
+
+
+def _describe(err: ValidationError, raw: Mapping[str, Any]) -> str:
+    first = err.errors(include_url=False)[0]
+    loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and "[" in p))
+    kind = first["type"]
+    if kind == "extra_forbidden":
+        field = loc[-1]
+        close = difflib.get_close_matches(str(field), _FIELD_NAMES, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        msg = f"unknown field {field!r}{hint}"
+        loc = loc[:-1]
+        where = format_loc(loc, raw)
+        return f"{where}: {msg}" if where else msg
+    msg = first["msg"].removeprefix("Value error, ")
+    if kind == "missing":
+        msg = "required field is missing"
+    elif "input" in first and kind not in ("value_error", "assertion_error"):
+        shown = repr(first["input"])
+        msg = f"{msg} (got {shown[:60]})"
+    more = len(err.errors()) - 1
+    suffix = f" [and {more} more error{'s' if more > 1 else ''}]" if more else ""
+    where = format_loc(loc, raw)
+    return f"{where}: {msg}{suffix}" if where else f"{msg}{suffix}"
+
+
+def format_loc(loc: Iterable[str | int], raw: Mapping[str, Any] | None = None) -> str:
+    """``('members', 3, 'policy')`` -> ``members[3] (Laos).policy``."""
+    out = ""
+    node: Any = raw
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+            node = node[part] if isinstance(node, list) and part < len(node) else None
+            if isinstance(node, Mapping) and isinstance(node.get("name"), str):
+                out += f" ({node['name']})"
+        else:
+            out += f".{part}" if out else str(part)
+            node = node.get(part) if isinstance(node, Mapping) else None
+    return out
+
+
+def _all_field_names() -> list[str]:
+    names: set[str] = set()
+    for model in _Config.__subclasses__() + [PolicySpec]:
+        names.update(model.model_fields)
+    return sorted(names)
+
+
+def _add_import_paths(folder: Path) -> None:
+    """Let scenarios name policies in ``module:Class`` form from their own folder or cwd."""
+    for entry in (str(folder.resolve()), str(Path.cwd())):
+        if entry not in sys.path:
+            sys.path.append(entry)
+
+
+# --------------------------------------------------------------------------- data files
+
+_MEMBER_NUMBERS = ("gdp_usd_bn", "defence_pct_gdp", "intel_capacity", "resilience", "readiness")
+
+
+def merge_data_files(raw: Mapping[str, Any], folder: Path) -> dict[str, Any]:
+    """Merge the CSV files named under ``data:`` into members, borders and exposure.
+
+    ``data.members``: one row per member (columns ``name``, ``gdp_usd_bn``,
+    ``defence_pct_gdp``, optional capacities; any other column is kept as provenance in
+    ``sources``). ``data.borders``: ``a,b,kind,source``. ``data.exposure``:
+    ``name,threat,multiplier``. Members listed in the YAML itself override the file's fields.
+    """
+    raw = dict(raw)
+    data = raw.pop("data", None)
+    if data is None:
+        return raw
+    if not isinstance(data, Mapping):
+        raise _FieldError(("data",), "expected a mapping with members/borders/exposure files")
+    unknown = set(data) - {"members", "borders", "exposure"}
+    if unknown:
+        raise _FieldError(("data", sorted(unknown)[0]), "unknown data file kind")
+    members: list[dict[str, Any]] = []
+    if "members" in data:
+        for row in _read_csv(folder, data["members"], ("data", "members"), ("name",)):
+            member: dict[str, Any] = {"name": row.pop("name"), "sources": {}}
+            for key, value in row.items():
+                if key in _MEMBER_NUMBERS:
+                    if value != "":
+                        member[key] = value
+                elif value != "":
+                    member["sources"][key] = value
+            members.append(member)
+    if "exposure" in data:
+        by_name = {m["name"]: m for m in members}
+        for i, row in enumerate(
+            _read_csv(
+                folder, data["exposure"], ("data", "exposure"), ("name", "threat", "multiplier")
+            )
+        ):
+            if row["name"] not in by_name:
+                _known(row["name"], by_name, ("data", "exposure", f"row {i + 2}", "name"), "member")
+            by_name[row["name"]].setdefault("exposure", {})[row["threat"]] = row["multiplier"]
+    inline = raw.get("members") or []
+    if members and isinstance(inline, list):
+        by_name = {m["name"]: m for m in members}
+        for i, entry in enumerate(inline):
+            if isinstance(entry, Mapping) and entry.get("name") in by_name:
+                target = by_name[entry["name"]]
+                for key, value in entry.items():
+                    if key == "exposure" and isinstance(value, Mapping):
+                        target.setdefault("exposure", {}).update(value)
+                    else:
+                        target[key] = value
+            elif isinstance(entry, Mapping) and "gdp_usd_bn" not in entry:
+                _known(str(entry.get("name")), by_name, ("members", i, "name"), "member")
+            else:
+                members.append(dict(entry))
+        raw["members"] = members
+    elif members:
+        raw["members"] = members
+    if "borders" in data:
+        rows = _read_csv(folder, data["borders"], ("data", "borders"), ("a", "b", "kind"))
+        borders = [
+            {"between": [r["a"], r["b"]], "kind": r["kind"], "source": r.get("source", "")}
+            for r in rows
+        ]
+        raw["borders"] = borders + list(raw.get("borders") or [])
+    return raw
+
+
+def _read_csv(
+    folder: Path, name: Any, loc: tuple[str, ...], required: tuple[str, ...]
+) -> list[dict[str, str]]:
+    if not isinstance(name, str):
+        raise _FieldError(loc, "expected a CSV file path")
+    path = folder / name
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+    except FileNotFoundError:
+        raise _FieldError(loc, f"no such file {str(path)!r}") from None
+    except (OSError, csv.Error, UnicodeDecodeError) as err:
+        raise _FieldError(loc, f"cannot read {str(path)!r}: {err}") from None
+    for i, row in enumerate(rows):
+        for column in required:
+            if not row.get(column):
+                raise _FieldError(loc, f"{path.name} row {i + 2}: column {column!r} is empty")
+    return [{k: (v or "").strip() for k, v in row.items() if k is not None} for row in rows]
+
+
+# --------------------------------------------------------------------------- overrides
+
+
+def apply_overrides(raw: Mapping[str, Any], overrides: Iterable[str]) -> dict[str, Any]:
+    """Apply ``key=value`` overrides to a raw scenario mapping (a deep copy is returned).
+
+    List items are addressed by index or, for lists of named entries such as ``members``,
+    by name. A policy written as a bare name becomes ``{name: ...}`` when a key below it is
+    set, so ``members.Laos.policy.params.effort=0.2`` works on ``policy: reciprocal``.
+    """
+    import copy
+
+    out = copy.deepcopy(dict(raw))
+    for item in overrides:
+        key, sep, text = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise _FieldError(("--set",), f"expected key=value, got {item!r}")
+        try:
+            value = yaml.safe_load(text) if text.strip() else None
+        except yaml.YAMLError:
+            value = text
+        parts = key.split(".")
+        node: Any = out
+        for depth, part in enumerate(parts[:-1]):
+            node = _descend(node, part, parts[: depth + 1], parts[depth + 1])
+        _assign(node, parts[-1], value, parts)
+    return out
+
+
+def _descend(node: Any, part: str, path: list[str], next_part: str) -> Any:
+    if isinstance(node, list):
+        index = _index(node, part, path)
+        if isinstance(node[index], str):
+            node[index] = {"name": node[index]}
+        return node[index]
+    if not isinstance(node, dict):
+        raise _FieldError(tuple(path), "cannot set a key below a plain value")
+    child = node.get(part)
+    if child is None:
+        child = [] if next_part.isdigit() else {}
+        node[part] = child
+    elif isinstance(child, str):
+        child = node[part] = {"preset" if part == "rules" else "name": child}
+    return child
+
+
+def _assign(node: Any, part: str, value: Any, path: list[str]) -> None:
+    if isinstance(node, list):
+        node[_index(node, part, path)] = value
+    elif isinstance(node, dict):
+        node[part] = value
+    else:
+        raise _FieldError(tuple(path), "cannot set a key below a plain value")
+
+
+def _index(node: list[Any], part: str, path: list[str]) -> int:
+    if part.lstrip("-").isdigit():
+        index = int(part)
+        if not -len(node) <= index < len(node):
+            raise _FieldError(tuple(path), f"index {index} out of range (length {len(node)})")
+        return index
+    names = [e.get("name") for e in node if isinstance(e, Mapping)]
+    if part in names:
+        return names.index(part)
+    _known(part, [n for n in names if isinstance(n, str)], tuple(path), "entry")
+    raise AssertionError  # unreachable: _known raised
+
+
+_FIELD_NAMES = _all_field_names()

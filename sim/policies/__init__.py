@@ -1,0 +1,40 @@
+"""Member-state policies: one interface per decision, a registry of named classes.
+
+Write a policy as a frozen dataclass subclassing :class:`Policy`; register it with
+:func:`register` to name it in scenarios, or name it as ``module:Class`` without registering.
+"""
+
+from sim.policies import builtin  # noqa: F401  (registers the built-in policies)
+from sim.policies.base import (
+    NO_HELP,
+    BudgetContext,
+    Contribution,
+    ExerciseContext,
+    Policy,
+    RequestContext,
+    ResponseContext,
+    SelfView,
+    ShareContext,
+    ThreatView,
+    effort,
+)
+from sim.policies.registry import PolicyError, make, register, registered, resolve
+
+__all__ = [
+    "NO_HELP",
+    "BudgetContext",
+    "Contribution",
+    "ExerciseContext",
+    "Policy",
+    "PolicyError",
+    "RequestContext",
+    "ResponseContext",
+    "SelfView",
+    "ShareContext",
+    "ThreatView",
+    "effort",
+    "make",
+    "register",
+    "registered",
+    "resolve",
+]

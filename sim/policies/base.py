@@ -1,0 +1,292 @@
+"""The policy interface: what a member state decides, and what it may know when it does.
+
+A policy makes four kinds of decision, one method each (a small interface per decision):
+
+=================  =========================  ==========================================
+decision           method(s)                  returns
+=================  =========================  ==========================================
+share              ``share(ctx)``             bool: pass this month's intelligence to
+                                              ``ctx.partner``
+exercise           ``join_exercise(ctx)``     bool: take part in the scheduled exercise
+respond            ``request_help(ctx)``      bool: ask the group for help with a threat
+                   ``respond(ctx)``           :class:`Contribution` to another's threat
+budget             ``set_budget(ctx)``        float: next year's defence spending, % GDP
+=================  =========================  ==========================================
+
+Every method receives a frozen *context*: a read-only snapshot of what the deciding state may
+know, never the model itself, plus ``ctx.rng``, the state's own random generator. A policy
+must draw randomness only from ``ctx.rng`` and must not keep references to contexts.
+
+A policy is a frozen dataclass: its fields are its parameters, set from a scenario file. The
+base class gives each decision a neutral default, so a policy overrides only what it changes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+DECISIONS = ("share", "exercise", "respond", "budget")
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """A member's answer to a request for help.
+
+    Attributes:
+        support: its vote for collective action (a consensus needs every vote).
+        military: share of its available military power committed, in [0, 1].
+        non_military: share of its civil capacity (relief, medical, information) committed,
+            in [0, 1].
+    """
+
+    support: bool
+    military: float = 0.0
+    non_military: float = 0.0
+
+    def __post_init__(self) -> None:
+        for name in ("military", "non_military"):
+            value = getattr(self, name)
+            if not (isinstance(value, int | float) and 0.0 <= value <= 1.0):
+                raise ValueError(f"Contribution.{name} must be in [0, 1], got {value!r}")
+
+    @property
+    def total(self) -> float:
+        """Military plus non-military effort."""
+        return self.military + self.non_military
+
+
+NO_HELP = Contribution(support=False)
+
+
+@dataclass(frozen=True)
+class SelfView:
+    """What a member knows about itself and its partners (all by member name).
+
+    Attributes:
+        name: the member's name.
+        month: months elapsed since the start of the run.
+        gdp_usd_bn: GDP, current US$ billion.
+        defence_pct_gdp: defence spending this year, % of GDP.
+        capability_usd_bn: accumulated military capability (capital stock), US$ billion.
+        military_strength: capability relative to the scenario's reference, in [0, 1).
+        readiness: in [0, 1].
+        resilience: resilience to non-military threats, in [0, 1].
+        intel_capacity: own intelligence capacity, in [0, 1].
+        is_member: False once the state has left the group.
+        neighbours: members it shares a land or sea border with.
+        sharing_group: the rule's intelligence sub-group (empty if none).
+        trust: its trust in each other member, in [0, 1].
+        interoperability: with each other member, in [0, 1].
+        shared_with_me: partners that shared intelligence with it last month.
+        help_received: times each partner helped it.
+        help_given: times it helped each partner.
+        refused_by: times each partner refused or abandoned it when asked.
+        damage_last_year_pct_gdp: damage it suffered over the last 12 months, % of GDP.
+        active_threats: threats currently hitting it.
+    """
+
+    name: str
+    month: int
+    gdp_usd_bn: float
+    defence_pct_gdp: float
+    capability_usd_bn: float
+    military_strength: float
+    readiness: float
+    resilience: float
+    intel_capacity: float
+    is_member: bool
+    neighbours: frozenset[str]
+    sharing_group: frozenset[str]
+    trust: Mapping[str, float]
+    interoperability: Mapping[str, float]
+    shared_with_me: frozenset[str]
+    help_received: Mapping[str, int]
+    help_given: Mapping[str, int]
+    refused_by: Mapping[str, int]
+    damage_last_year_pct_gdp: float
+    active_threats: int
+
+    @property
+    def trust_in_group(self) -> float:
+        """Mean trust in the other members (0.5 if there are none)."""
+        return float(np.mean(list(self.trust.values()))) if self.trust else 0.5
+
+
+@dataclass(frozen=True)
+class ThreatView:
+    """What is known about one threat once it has been detected.
+
+    Attributes:
+        id: the threat's identifier.
+        type: the threat type's name (e.g. ``"aggression"``).
+        host: the member it hits.
+        size: current size (intensity units; ``overt_size`` is when it becomes evident).
+        overt_size: the size at which the threat type is evident to all.
+        months_active: months since it emerged.
+        military: whether it is countered by military means (else civil).
+        internal_affair: whether it counts as the host's internal affair.
+        public_benefit: how much of the benefit of countering it goes to others, in [0, 1].
+        spill_risk: monthly probability that it spills into a given neighbour, now.
+    """
+
+    id: int
+    type: str
+    host: str
+    size: float
+    overt_size: float
+    months_active: int
+    military: bool
+    internal_affair: bool
+    public_benefit: float
+    spill_risk: float
+
+
+@dataclass(frozen=True)
+class ShareContext:
+    """Whether to pass this month's intelligence to ``partner`` (the rule already allows it)."""
+
+    me: SelfView
+    partner: str
+    arrangement: str
+    rng: np.random.Generator
+
+
+@dataclass(frozen=True)
+class ExerciseContext:
+    """Whether to join this month's joint exercise of kind ``kind``."""
+
+    me: SelfView
+    kind: str
+    cost_usd_bn: float
+    rng: np.random.Generator
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    """Whether to ask the group for help with a threat hitting ``me``.
+
+    Attributes:
+        own_power: the strength ``me`` can bring against it alone (same units as
+            ``threat.size`` reduced per month at full effect).
+    """
+
+    me: SelfView
+    threat: ThreatView
+    own_power: float
+    rng: np.random.Generator
+
+
+@dataclass(frozen=True)
+class ResponseContext:
+    """What to contribute when the group considers helping ``threat.host``.
+
+    Attributes:
+        obligated: the rule binds ``me`` to take part (refusing then counts as abandonment).
+        allowed: kinds of help the rule allows (``"military"``, ``"non_military"``).
+        host_is_neighbour: ``me`` borders the member hit.
+        host_trust: ``me``'s trust in the member hit.
+        cost_per_month_usd_bn: what full effort (1.0) would cost ``me`` per month.
+    """
+
+    me: SelfView
+    threat: ThreatView
+    obligated: bool
+    allowed: frozenset[str]
+    host_is_neighbour: bool
+    host_trust: float
+    cost_per_month_usd_bn: float
+    rng: np.random.Generator
+
+
+@dataclass(frozen=True)
+class BudgetContext:
+    """Next year's defence budget.
+
+    Attributes:
+        allies_capability_usd_bn: summed capability of the other (remaining) members.
+        allies_mean_defence_pct_gdp: their mean defence spending, % of GDP.
+        expected_support: how far ``me`` can count on allies' capability, in [0, 1]: the
+            rule's commitment level times the group's observed reliability so far.
+        depreciation: yearly depreciation of capability (to convert stock into spending).
+        max_defence_pct_gdp: the scenario's ceiling.
+    """
+
+    me: SelfView
+    allies_capability_usd_bn: float
+    allies_mean_defence_pct_gdp: float
+    expected_support: float
+    depreciation: float
+    max_defence_pct_gdp: float
+    rng: np.random.Generator
+
+
+class Policy:
+    """Base class of all policies: neutral defaults for every decision.
+
+    Subclasses are frozen dataclasses whose fields are parameters; they set ``name`` (the
+    registered name) and ``description`` (one line), and override the decisions they change.
+    Defaults: share with every partner the rule allows, join every exercise, ask for help when
+    the threat outgrows one's own power, support and help with a moderate effort when
+    obligated, keep the budget unchanged.
+    """
+
+    name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    decisions: ClassVar[tuple[str, ...]] = DECISIONS
+
+    def share(self, ctx: ShareContext) -> bool:
+        """Share this month's intelligence with ``ctx.partner``?"""
+        return True
+
+    def join_exercise(self, ctx: ExerciseContext) -> bool:
+        """Join the exercise?"""
+        return True
+
+    def request_help(self, ctx: RequestContext) -> bool:
+        """Ask the group for help with ``ctx.threat``?"""
+        return ctx.threat.size > ctx.own_power
+
+    def respond(self, ctx: ResponseContext) -> Contribution:
+        """What to contribute to the member hit by ``ctx.threat``."""
+        if not ctx.obligated:
+            return NO_HELP
+        return effort(ctx, 0.3)
+
+    def set_budget(self, ctx: BudgetContext) -> float:
+        """Defence spending for next year, % of GDP."""
+        return ctx.me.defence_pct_gdp
+
+    @classmethod
+    def parameters(cls) -> dict[str, object]:
+        """Parameter names and defaults, for listings and docs."""
+        if not dataclasses.is_dataclass(cls):
+            return {}
+        return {
+            f.name: (f.default if f.default is not dataclasses.MISSING else None)
+            for f in dataclasses.fields(cls)
+        }
+
+
+def effort(ctx: ResponseContext, amount: float) -> Contribution:
+    """A supporting contribution of ``amount`` in every kind of help the rule allows.
+
+    How much each kind achieves against the threat is the threat type's business (its
+    ``military_help_effect`` and ``non_military_help_effect``), not the policy's.
+    """
+    amount = min(max(float(amount), 0.0), 1.0)
+    military = amount if "military" in ctx.allowed else 0.0
+    civil = amount if "non_military" in ctx.allowed else 0.0
+    return Contribution(support=True, military=military, non_military=civil)
+
+
+def check_range(obj: object, name: str, low: float = 0.0, high: float = 1.0) -> None:
+    """Raise ValueError naming the parameter when ``low <= value <= high`` fails."""
+    value = getattr(obj, name)
+    if not isinstance(value, int | float) or math.isnan(value) or not low <= value <= high:
+        raise ValueError(f"parameter {name!r} must be in [{low}, {high}], got {value!r}")

@@ -1,0 +1,303 @@
+"""The built-in policies: five ideal types of member-state behaviour in an alliance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sim.policies.base import (
+    NO_HELP,
+    BudgetContext,
+    Contribution,
+    ExerciseContext,
+    Policy,
+    RequestContext,
+    ResponseContext,
+    ShareContext,
+    check_range,
+    effort,
+)
+from sim.policies.registry import register
+
+
+def _towards(current: float, target: float, rate: float) -> float:
+    """Move a fraction ``rate`` of the way from ``current`` to ``target``."""
+    return current + rate * (target - current)
+
+
+@register
+@dataclass(frozen=True)
+class CommittedAlly(Policy):
+    """Honours every commitment: shares, trains, helps when asked, spends to a benchmark.
+
+    The loyal ally of alliance theory (Snyder 1984, "The Security Dilemma in Alliance
+    Politics"): it accepts the risk of entrapment to avoid abandoning its partners. Its budget
+    converges on NATO's 2 % of GDP guideline (Wales Summit, 2014) whatever its allies do.
+
+    Parameters
+    ----------
+        effort: share of its power committed to a partner's threat, in [0, 1].
+        target_pct_gdp: defence spending it converges on, % of GDP.
+        adjust: fraction of the gap to the target closed each year, in [0, 1].
+    """
+
+    name = "committed_ally"
+    description = "shares, trains and helps whenever asked; spends towards 2 % of GDP"
+    effort: float = 0.5
+    target_pct_gdp: float = 2.0
+    adjust: float = 0.3
+
+    def __post_init__(self) -> None:
+        check_range(self, "effort")
+        check_range(self, "target_pct_gdp", 0.0, 100.0)
+        check_range(self, "adjust")
+
+    def respond(self, ctx: ResponseContext) -> Contribution:
+        return effort(ctx, self.effort)
+
+    def set_budget(self, ctx: BudgetContext) -> float:
+        return _towards(ctx.me.defence_pct_gdp, self.target_pct_gdp, self.adjust)
+
+
+@register
+@dataclass(frozen=True)
+class FreeRider(Policy):
+    """Takes the alliance's benefits and pays as little as it can.
+
+    Olson and Zeckhauser (1966), "An Economic Theory of Alliances": when defence is a public
+    good, members gain from others' spending and under-provide their own. It votes for
+    collective action (cheap talk), asks for help readily, seldom shares, skips costly
+    exercises, contributes a token, and cuts its budget as far as allies can be counted on.
+
+    Parameters
+    ----------
+        token: share of its power it contributes when it helps, in [0, 1].
+        share_probability: chance it passes intelligence to a partner in a month, in [0, 1].
+        join_probability: chance it joins an exercise, in [0, 1].
+        floor_pct_gdp: the lowest defence spending it goes to, % of GDP.
+        cut: fraction of the way to the floor it cuts each year, times expected support.
+    """
+
+    name = "free_rider"
+    description = "asks and votes yes, but shares, trains, helps and spends as little as it can"
+    token: float = 0.0
+    share_probability: float = 0.2
+    join_probability: float = 0.3
+    floor_pct_gdp: float = 0.5
+    cut: float = 0.5
+
+    def __post_init__(self) -> None:
+        for name in ("token", "share_probability", "join_probability", "cut"):
+            check_range(self, name)
+        check_range(self, "floor_pct_gdp", 0.0, 100.0)
+
+    def share(self, ctx: ShareContext) -> bool:
+        return bool(ctx.rng.random() < self.share_probability)
+
+    def join_exercise(self, ctx: ExerciseContext) -> bool:
+        return bool(ctx.rng.random() < self.join_probability)
+
+    def request_help(self, ctx: RequestContext) -> bool:
+        return True
+
+    def respond(self, ctx: ResponseContext) -> Contribution:
+        return Contribution(support=True) if self.token == 0 else effort(ctx, self.token)
+
+    def set_budget(self, ctx: BudgetContext) -> float:
+        floor = min(self.floor_pct_gdp, ctx.me.defence_pct_gdp)
+        return _towards(ctx.me.defence_pct_gdp, floor, self.cut * ctx.expected_support)
+
+
+@register
+@dataclass(frozen=True)
+class Reciprocal(Policy):
+    """Tit for tat: cooperates with those who cooperate with it, and starts by cooperating.
+
+    Axelrod (1984), "The Evolution of Cooperation". It shares with partners who shared with
+    it last month (or whom it trusts, to open the exchange), helps members who have helped it
+    at least as often as they refused it, and matches its allies' average defence effort
+    (reciprocity in burden sharing). With probability ``forgiveness`` it cooperates anyway,
+    which breaks echoes of mutual defection (generous tit for tat, Nowak and Sigmund 1992).
+
+    Parameters
+    ----------
+        effort: share of its power committed when it helps, in [0, 1].
+        trust_to_open: trust above which it shares with a partner who has not shared yet.
+        forgiveness: chance of cooperating with a partner who has defected, in [0, 1].
+        adjust: fraction of the gap to allies' mean spending closed each year, in [0, 1].
+    """
+
+    name = "reciprocal"
+    description = "tit for tat: shares with and helps those who shared with and helped it"
+    effort: float = 0.5
+    trust_to_open: float = 0.5
+    forgiveness: float = 0.1
+    adjust: float = 0.3
+
+    def __post_init__(self) -> None:
+        for name in ("effort", "trust_to_open", "forgiveness", "adjust"):
+            check_range(self, name)
+
+    def share(self, ctx: ShareContext) -> bool:
+        me = ctx.me
+        if ctx.partner in me.shared_with_me:
+            return True
+        if me.month <= 1 and me.trust.get(ctx.partner, 0.0) >= self.trust_to_open:
+            return True
+        return bool(ctx.rng.random() < self.forgiveness)
+
+    def join_exercise(self, ctx: ExerciseContext) -> bool:
+        return ctx.me.trust_in_group >= self.trust_to_open or bool(
+            ctx.rng.random() < self.forgiveness
+        )
+
+    def respond(self, ctx: ResponseContext) -> Contribution:
+        host = ctx.threat.host
+        helped = ctx.me.help_received.get(host, 0)
+        refused = ctx.me.refused_by.get(host, 0)
+        if helped >= refused or ctx.rng.random() < self.forgiveness:
+            return effort(ctx, self.effort)
+        return NO_HELP
+
+    def set_budget(self, ctx: BudgetContext) -> float:
+        return _towards(ctx.me.defence_pct_gdp, ctx.allies_mean_defence_pct_gdp, self.adjust)
+
+
+@register
+@dataclass(frozen=True)
+class SelfInterested(Policy):
+    """A realist: acts when its own security is at stake, and buys only the defence it needs.
+
+    Helps when the threat is on its border or may spill over to it, in proportion to its
+    stake (the threat's public benefit times its spill risk, or proximity); when bound by the
+    rule it gives at least a token, since abandonment costs reputation. Its budget is the
+    best response of Olson and Zeckhauser (1966): it wants capability in proportion to what it
+    has to protect (its GDP, scaled up by recent damage), counts the allies' capability it can
+    expect to receive as a partial substitute, and spends to maintain the difference.
+
+    Parameters
+    ----------
+        effort: share of its power committed at full stake, in [0, 1].
+        stake_threshold: smallest stake at which it helps unbound, in [0, 1].
+        obligated_minimum: the token it gives when bound and its stake is low, in [0, 1].
+        ally_substitution: share of the allies' expected capability it counts as its own.
+        protection_pct_gdp: the capability it wants, as steady-state spending in % of GDP.
+        damage_sensitivity: how much each 1 % of GDP of damage last year raises that want.
+        adjust: fraction of the gap to the desired spending closed each year, in [0, 1].
+    """
+
+    name = "self_interested"
+    description = "helps when the threat is near or may spill over; buys only what it needs"
+    effort: float = 0.6
+    stake_threshold: float = 0.2
+    obligated_minimum: float = 0.1
+    ally_substitution: float = 0.5
+    protection_pct_gdp: float = 1.5
+    damage_sensitivity: float = 0.5
+    adjust: float = 0.3
+
+    def __post_init__(self) -> None:
+        for name in (
+            "effort",
+            "stake_threshold",
+            "obligated_minimum",
+            "ally_substitution",
+            "adjust",
+        ):
+            check_range(self, name)
+        check_range(self, "protection_pct_gdp", 0.0, 100.0)
+        check_range(self, "damage_sensitivity", 0.0, 100.0)
+
+    def stake(self, ctx: ResponseContext) -> float:
+        """How much countering this threat is worth to the deciding member, in [0, 1]."""
+        near = 1.0 if ctx.host_is_neighbour else 0.3
+        spill = min(1.0, 10.0 * ctx.threat.spill_risk) if ctx.host_is_neighbour else 0.0
+        return min(1.0, ctx.threat.public_benefit * near + spill)
+
+    def share(self, ctx: ShareContext) -> bool:
+        return ctx.partner in ctx.me.neighbours or ctx.me.trust.get(ctx.partner, 0.0) >= 0.6
+
+    def join_exercise(self, ctx: ExerciseContext) -> bool:
+        return ctx.me.active_threats > 0 or ctx.me.damage_last_year_pct_gdp > 0.0
+
+    def respond(self, ctx: ResponseContext) -> Contribution:
+        stake = self.stake(ctx)
+        if stake >= self.stake_threshold:
+            return effort(ctx, max(self.effort * stake, self.obligated_minimum * ctx.obligated))
+        return effort(ctx, self.obligated_minimum) if ctx.obligated else NO_HELP
+
+    def set_budget(self, ctx: BudgetContext) -> float:
+        me = ctx.me
+        want_pct = self.protection_pct_gdp * (
+            1.0 + self.damage_sensitivity * me.damage_last_year_pct_gdp
+        )
+        wanted_capability = me.gdp_usd_bn * want_pct / 100.0 / ctx.depreciation
+        spill_in = self.ally_substitution * ctx.expected_support * ctx.allies_capability_usd_bn
+        own_needed = max(0.0, wanted_capability - spill_in)
+        target = 100.0 * own_needed * ctx.depreciation / me.gdp_usd_bn
+        return _towards(me.defence_pct_gdp, target, self.adjust)
+
+
+@register
+@dataclass(frozen=True)
+class SovereigntyFirst(Policy):
+    """The ASEAN Way as a policy: self-reliance, consultation, no interference.
+
+    Acharya (2001), "Constructing a Security Community in Southeast Asia": sovereignty and
+    non-interference come first. It shares only with its sub-group or partners it trusts
+    highly, joins only non-combat exercises, never asks others into its internal affairs,
+    votes against any intervention in another's internal affairs (a veto under consensus),
+    and offers civil help (relief, medical teams, information) rather than troops. Its budget
+    follows its own exposure only (national resilience), ignoring what allies provide.
+
+    Parameters
+    ----------
+        effort: share of its civil capacity offered, in [0, 1].
+        trust_to_share: trust above which it shares outside its sub-group, in [0, 1].
+        overwhelmed_ratio: it asks for help only when the threat exceeds its power this much.
+        base_pct_gdp: its defence spending when unthreatened, % of GDP.
+        damage_sensitivity: rise in spending per 1 % of GDP of damage last year.
+        adjust: fraction of the gap closed each year, in [0, 1].
+    """
+
+    name = "sovereignty_first"
+    description = "non-interference: civil help only, vetoes action in internal affairs"
+    effort: float = 0.4
+    trust_to_share: float = 0.7
+    overwhelmed_ratio: float = 2.0
+    base_pct_gdp: float = 1.5
+    damage_sensitivity: float = 0.5
+    adjust: float = 0.2
+
+    def __post_init__(self) -> None:
+        for name in ("effort", "trust_to_share", "adjust"):
+            check_range(self, name)
+        check_range(self, "overwhelmed_ratio", 0.0, 1000.0)
+        check_range(self, "base_pct_gdp", 0.0, 100.0)
+        check_range(self, "damage_sensitivity", 0.0, 100.0)
+
+    def share(self, ctx: ShareContext) -> bool:
+        me = ctx.me
+        return (
+            ctx.partner in me.sharing_group or me.trust.get(ctx.partner, 0.0) >= self.trust_to_share
+        )
+
+    def join_exercise(self, ctx: ExerciseContext) -> bool:
+        return ctx.kind == "non_combat"
+
+    def request_help(self, ctx: RequestContext) -> bool:
+        if ctx.threat.internal_affair:
+            return False
+        return ctx.threat.size > self.overwhelmed_ratio * ctx.own_power
+
+    def respond(self, ctx: ResponseContext) -> Contribution:
+        if ctx.threat.internal_affair:
+            return NO_HELP
+        if "non_military" not in ctx.allowed:
+            return Contribution(support=True)
+        return Contribution(support=True, non_military=self.effort)
+
+    def set_budget(self, ctx: BudgetContext) -> float:
+        target = self.base_pct_gdp * (
+            1.0 + self.damage_sensitivity * ctx.me.damage_last_year_pct_gdp
+        )
+        return _towards(ctx.me.defence_pct_gdp, target, self.adjust)

@@ -1,0 +1,117 @@
+"""Policy registry: stable names for policy classes, and ``module:Class`` for a user's own.
+
+Register a class once with :func:`register`; scenario files then name it. A user's own
+policy needs no registration: ``my_module:MyPolicy`` imports it (the scenario's folder and
+the working directory are on the import path while the scenario loads).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import importlib
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from sim.policies.base import Policy
+
+_REGISTRY: dict[str, type[Policy]] = {}
+
+
+class PolicyError(ValueError):
+    """A policy name, class or parameter is not usable; the message says why."""
+
+
+def register[P: type[Policy]](cls: P) -> P:
+    """Class decorator: make ``cls`` available by ``cls.name`` in scenario files."""
+    if not (isinstance(cls, type) and issubclass(cls, Policy)):
+        raise TypeError(f"{cls!r} is not a subclass of sim.policies.Policy")
+    if not cls.name:
+        raise TypeError(f"{cls.__qualname__} needs a class attribute 'name' to be registered")
+    if cls.name in _REGISTRY and _REGISTRY[cls.name] is not cls:
+        raise TypeError(f"policy name {cls.name!r} is already registered")
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def registered() -> dict[str, type[Policy]]:
+    """All registered policies by name, sorted."""
+    return dict(sorted(_REGISTRY.items()))
+
+
+def resolve(name: str) -> type[Policy]:
+    """The policy class a scenario names: a registered name or ``module:Class``."""
+    if ":" in name:
+        return _import(name)
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        close = difflib.get_close_matches(name, list(_REGISTRY), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        known = ", ".join(sorted(_REGISTRY))
+        raise PolicyError(f"unknown policy {name!r}{hint} (known: {known})") from None
+
+
+def make(name: str, params: Mapping[str, Any] | None = None) -> Policy:
+    """An instance of the named policy with ``params``, every parameter checked."""
+    cls = resolve(name)
+    params = dict(params or {})
+    fields = {f.name: f for f in dataclasses.fields(cls)} if dataclasses.is_dataclass(cls) else {}
+    for key in params:
+        if key not in fields:
+            close = difflib.get_close_matches(key, list(fields), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            known = ", ".join(fields) or "none"
+            raise PolicyError(
+                f"policy {name!r} has no parameter {key!r}{hint} (parameters: {known})"
+            )
+    try:
+        values = {k: TypeAdapter(fields[k].type).validate_python(v) for k, v in params.items()}
+    except ValidationError as err:
+        first = err.errors()[0]
+        raise PolicyError(f"policy {name!r}: parameter: {first['msg']}") from None
+    except Exception:  # an annotation pydantic cannot read: pass values through unchecked
+        values = params
+    try:
+        return cls(**values)
+    except (TypeError, ValueError) as err:
+        raise PolicyError(f"policy {name!r}: {err}") from None
+
+
+def _import(spec: str) -> type[Policy]:
+    module_name, _, attr = spec.partition(":")
+    if not module_name or not attr:
+        raise PolicyError(f"{spec!r}: expected 'module:Class'")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as err:
+        raise PolicyError(f"{spec!r}: cannot import module {module_name!r} ({err})") from None
+    except Exception as err:  # the user's module raised while importing
+        raise PolicyError(f"{spec!r}: importing {module_name!r} failed: {err!r}") from None
+    try:
+        cls = getattr(module, attr)
+    except AttributeError:
+        raise PolicyError(f"{spec!r}: module {module_name!r} has no {attr!r}") from None
+    if not (isinstance(cls, type) and issubclass(cls, Policy)):
+        raise PolicyError(f"{spec!r} is not a policy (a subclass of sim.policies.Policy)")
+    return cls
+
+
+def load_entry_points() -> None:
+    """Register policies published by installed packages (entry point group
+    ``cdsim.policies``, each entry naming a Policy subclass).
+    """
+    from importlib.metadata import entry_points
+
+    for entry in entry_points(group="cdsim.policies"):
+        try:
+            cls = entry.load()
+            if isinstance(cls, type) and issubclass(cls, Policy):
+                if not cls.name:
+                    cls.name = entry.name
+                _REGISTRY.setdefault(cls.name, cls)
+        except Exception as err:  # a broken plug-in must not break the built-ins
+            print(f"warning: policy plug-in {entry.name!r} failed to load: {err}", file=sys.stderr)

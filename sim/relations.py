@@ -1,0 +1,65 @@
+"""Pairwise relations between members: trust (directed) and interoperability (symmetric)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.config import RelationsConfig
+
+
+class Relations:
+    """Trust ``trust[i, j]`` (i's trust in j) and interoperability, each in [0, 1].
+
+    All updates go through the methods below, which keep every value in [0, 1]: gains close
+    a share of the gap to 1, losses subtract and clip at 0 (trust is slow to build and quick
+    to lose).
+    """
+
+    def __init__(self, config: RelationsConfig, names: list[str]):
+        n = len(names)
+        self.names = names
+        self.trust = np.full((n, n), config.initial_trust)
+        self.interoperability = np.full((n, n), config.initial_interoperability)
+        index = {name: i for i, name in enumerate(names)}
+        for pair in config.pairs:
+            i, j = index[pair.between[0]], index[pair.between[1]]
+            if pair.trust is not None:
+                self.trust[i, j] = self.trust[j, i] = pair.trust
+            if pair.interoperability is not None:
+                self.interoperability[i, j] = self.interoperability[j, i] = pair.interoperability
+        np.fill_diagonal(self.trust, 1.0)
+        np.fill_diagonal(self.interoperability, 1.0)
+
+    def gain_trust(self, i: int, j: int, share: float) -> None:
+        """I's trust in j closes ``share`` of its gap to 1."""
+        if i != j:
+            self.trust[i, j] += share * (1.0 - self.trust[i, j])
+
+    def lose_trust(self, i: int, j: int, amount: float) -> None:
+        """I's trust in j falls by ``amount`` (not below 0)."""
+        if i != j:
+            self.trust[i, j] = max(0.0, self.trust[i, j] - amount)
+
+    def gain_among(self, members: list[int], trust_share: float, interop_share: float) -> None:
+        """Every pair among ``members`` gains trust and interoperability (exercises)."""
+        if len(members) < 2:
+            return
+        idx = np.ix_(members, members)
+        self.trust[idx] += trust_share * (1.0 - self.trust[idx])
+        self.interoperability[idx] += interop_share * (1.0 - self.interoperability[idx])
+        np.fill_diagonal(self.trust, 1.0)
+        np.fill_diagonal(self.interoperability, 1.0)
+
+    def trust_in_group(self, i: int, mask: np.ndarray) -> float:
+        """Mean trust of i in the members selected by ``mask`` (i itself excluded)."""
+        others = mask.copy()
+        others[i] = False
+        return float(self.trust[i, others].mean()) if others.any() else float("nan")
+
+    def mean_off_diagonal(self, matrix: np.ndarray, mask: np.ndarray) -> float:
+        """Mean of a relation over ordered pairs of distinct members selected by ``mask``."""
+        idx = np.flatnonzero(mask)
+        if len(idx) < 2:
+            return float("nan")
+        sub = matrix[np.ix_(idx, idx)]
+        return float((sub.sum() - np.trace(sub)) / (len(idx) * (len(idx) - 1)))

@@ -1,0 +1,154 @@
+"""One run: build the model from a config, run it, and turn it into tidy tables."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from sim import metrics
+from sim.config import Scenario
+from sim.model import CollectiveDefenceModel
+from sim.states import MemberState
+
+
+@dataclass
+class RunResult:
+    """Everything one run produced, as tables (see docs/outputs in README).
+
+    Attributes:
+        config: the resolved scenario, with the seed used.
+        steps: one row per step (``month`` 0 is the initial state).
+        member_steps: one row per member and step.
+        members: one row per member, at the end.
+        threats: one row per threat.
+        events: the event log.
+    """
+
+    config: Scenario
+    steps: pd.DataFrame
+    member_steps: pd.DataFrame
+    members: pd.DataFrame
+    threats: pd.DataFrame
+    events: pd.DataFrame
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def summary(self) -> dict[str, float]:
+        """Outcome metrics (see :func:`sim.metrics.summarise`)."""
+        return metrics.summarise(self.steps, self.members, self.threats, self.config)
+
+    @cached_property
+    def by_type(self) -> pd.DataFrame:
+        """Threat outcomes by type."""
+        return metrics.threats_by_type(self.threats, list(self.config.threats))
+
+    def write(self, folder: str | Path) -> Path:
+        """Write config.yaml, steps.csv, member_steps.csv, members.csv, threats.csv,
+        events.csv, threats_by_type.csv and summary.json into ``folder``.
+        """
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        with (folder / "config.yaml").open("w", encoding="utf-8") as handle:
+            yaml.safe_dump(
+                self.config.model_dump(mode="json"), handle, sort_keys=False, allow_unicode=True
+            )
+        self.steps.to_csv(folder / "steps.csv", index=False)
+        self.member_steps.to_csv(folder / "member_steps.csv", index=False)
+        self.members.to_csv(folder / "members.csv", index=False)
+        self.threats.to_csv(folder / "threats.csv", index=False)
+        self.events.to_csv(folder / "events.csv", index=False)
+        self.by_type.to_csv(folder / "threats_by_type.csv", index=False)
+        (folder / "summary.json").write_text(
+            json.dumps(self.summary, indent=2, allow_nan=True) + "\n", encoding="utf-8"
+        )
+        return folder
+
+
+def run(config: Scenario, seed: int | None = None, steps: int | None = None) -> RunResult:
+    """Run one scenario and return its tables.
+
+    Args:
+        config: a validated scenario.
+        seed: the run seed; default the scenario's own (or a fresh one, recorded).
+        steps: number of steps; default the scenario's.
+    """
+    if steps is not None:
+        config = config.model_copy(update={"steps": steps})
+    model = CollectiveDefenceModel(config, rng=seed)
+    for _ in range(model.config.steps):
+        model.step()
+    return collect(model)
+
+
+def collect(model: CollectiveDefenceModel) -> RunResult:
+    """Turn a model (run or not) into a :class:`RunResult`."""
+    dc = model.datacollector
+    steps = dc.get_model_vars_dataframe().reset_index(drop=True)
+    member_steps = dc.get_agenttype_vars_dataframe(MemberState).reset_index()
+    member_steps["month"] = (member_steps["Step"].round().astype(int)) * model.months_per_step
+    member_steps = member_steps.drop(columns=["Step", "AgentID"])
+    member_steps = member_steps[["month"] + [c for c in member_steps if c != "month"]]
+    threats = pd.DataFrame(model.threat_table_rows(), columns=THREAT_COLUMNS)
+    events = dc.get_table_dataframe("events")
+    return RunResult(
+        config=model.config,
+        steps=steps,
+        member_steps=member_steps,
+        members=members_table(model),
+        threats=threats.sort_values("threat_id", kind="stable").reset_index(drop=True),
+        events=events,
+    )
+
+
+THREAT_COLUMNS = [
+    "threat_id", "type", "host", "origin", "emerged_month", "initial_size", "peak_size",
+    "final_size", "overt_month", "detected_month", "detected_by", "lead_time_months",
+    "request", "collective", "first_help_month", "helpers", "resolved_month", "damage_usd_bn",
+]  # fmt: skip
+
+
+def members_table(model: CollectiveDefenceModel) -> pd.DataFrame:
+    """One row per member state at the end of the run."""
+    years = max(model.month, 1) / 12.0
+    rows = []
+    for s, cfg in zip(model.states, model.config.members, strict=True):
+        rows.append(
+            {
+                "member": s.name,
+                "policy": s.policy.label,
+                "gdp_usd_bn": cfg.gdp_usd_bn,
+                "defence_pct_gdp_initial": s.initial_defence_pct_gdp,
+                "defence_pct_gdp_final": s.defence_pct_gdp,
+                "defence_pct_gdp_mean": s.mean_defence_pct_gdp(),
+                "capability_usd_bn": s.capability_usd_bn,
+                "military_strength": s.military_strength,
+                "readiness": s.readiness,
+                "resilience": s.resilience,
+                "intel_capacity": s.intel_capacity,
+                "damage_usd_bn": s.damage_usd_bn,
+                "damage_pct_gdp_per_year": 100.0 * s.damage_usd_bn / cfg.gdp_usd_bn / years,
+                "threats": s.counts["threats"],
+                "threats_detected": s.counts["threats_detected"],
+                "threats_resolved": s.counts["threats_resolved"],
+                "help_requested": s.counts["help_requested"],
+                "help_received": sum(s.help_received.values()),
+                "help_given": s.counts["help_given"],
+                "help_refused": s.counts["help_refused"],
+                "abandonments": s.counts["abandonments"],
+                "entrapments": s.counts["entrapments"],
+                "exercises": s.counts["exercises"],
+                "defence_spent_usd_bn": s.defence_spent_usd_bn,
+                "exercise_cost_usd_bn": s.exercise_cost_usd_bn,
+                "help_cost_usd_bn": s.help_cost_usd_bn,
+                "trust_in_group": s.trust_in_group(),
+                "is_member": s.is_member,
+                "left_month": s.left_month,
+            }
+        )
+    return pd.DataFrame(rows)
