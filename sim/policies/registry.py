@@ -11,6 +11,7 @@ import dataclasses
 import difflib
 import importlib
 import sys
+import typing
 from collections.abc import Mapping
 from typing import Any
 
@@ -69,12 +70,20 @@ def make(name: str, params: Mapping[str, Any] | None = None) -> Policy:
                 f"policy {name!r} has no parameter {key!r}{hint} (parameters: {known})"
             )
     try:
-        values = {k: TypeAdapter(fields[k].type).validate_python(v) for k, v in params.items()}
-    except ValidationError as err:
-        first = err.errors()[0]
-        raise PolicyError(f"policy {name!r}: parameter: {first['msg']}") from None
-    except Exception:  # an annotation pydantic cannot read: pass values through unchecked
-        values = params
+        hints = typing.get_type_hints(cls)
+    except Exception:  # unresolvable annotations: fall back to the raw ones
+        hints = {k: f.type for k, f in fields.items()}
+    values = {}
+    for key, value in params.items():
+        try:
+            values[key] = TypeAdapter(hints.get(key, Any)).validate_python(value)
+        except ValidationError as err:
+            msg = err.errors()[0]["msg"]
+            raise PolicyError(
+                f"policy {name!r}: parameter {key!r}: {msg} (got {value!r})"
+            ) from None
+        except Exception:  # an annotation pydantic cannot read: pass the value through unchecked
+            values[key] = value
     try:
         return cls(**values)
     except (TypeError, ValueError) as err:

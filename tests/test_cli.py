@@ -1,0 +1,130 @@
+"""The command line, called as a user would (through main)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+from helpers import MINIMAL, ROOT, SCENARIOS
+
+from sim.cli import main
+from sim.config import load_scenario
+from sim.metrics import METRICS
+from sim.results import run
+
+OUTPUTS = [
+    "config.yaml", "steps.csv", "member_steps.csv", "members.csv", "threats.csv",
+    "events.csv", "threats_by_type.csv", "summary.json",
+]  # fmt: skip
+
+
+def test_run_prints_a_summary_and_writes_every_table(tmp_path, capsys):
+    out = tmp_path / "out"
+    code = main(["run", str(SCENARIOS / "teaching.yaml"), "--out", str(out), "--steps", "24"])
+    printed = capsys.readouterr().out
+    assert code == 0
+    for key in METRICS:
+        assert key in printed
+    assert "Threats by type" in printed and "Aurelia" in printed or "Borealis" in printed
+    for name in OUTPUTS:
+        assert (out / name).stat().st_size > 0, name
+    steps = pd.read_csv(out / "steps.csv")
+    assert len(steps) == 25
+    events = pd.read_csv(out / "events.csv")
+    assert {"emerged", "detected"} <= set(events["event"])
+    summary = json.loads((out / "summary.json").read_text())
+    assert set(summary) == set(METRICS)
+
+
+def test_written_config_reruns_to_the_same_result(tmp_path):
+    out = tmp_path / "out"
+    args = ["--steps", "30", "--seed", "99", "--set", "rules.decision=majority"]
+    assert main(["run", str(SCENARIOS / "asean_way.yaml"), "--out", str(out), *args]) == 0
+    again = load_scenario(out / "config.yaml")
+    assert again.seed == 99 and again.steps == 30 and again.rules.decision == "majority"
+    second = run(again).write(tmp_path / "again")
+    for name in OUTPUTS[1:]:
+        assert (second / name).read_bytes() == (out / name).read_bytes(), name
+
+
+def test_collective_commitment_gives_a_different_outcome(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert main(["run", str(SCENARIOS / "asean_way.yaml"), "--out", str(a), "--steps", "36"]) == 0
+    assert main(["run", str(SCENARIOS / "asean_way.yaml"), "--out", str(b), "--steps", "36",
+                 "--set", "rules.preset=collective_commitment"]) == 0  # fmt: skip
+    sa = json.loads((a / "summary.json").read_text())
+    sb = json.loads((b / "summary.json").read_text())
+    assert sa["help_given"] != sb["help_given"]
+
+
+def test_validate_and_policies(capsys, write):
+    assert main(["validate", str(write(MINIMAL))]) == 0
+    assert "ok" in capsys.readouterr().out
+    assert main(["policies"]) == 0
+    listing = capsys.readouterr().out
+    for name in ("committed_ally", "free_rider", "reciprocal", "self_interested",
+                 "sovereignty_first"):  # fmt: skip
+        assert f"{name}: " in listing
+    assert "forgiveness=0.1" in listing
+
+
+def test_bad_command_line_values_exit_2(capsys):
+    assert _exit_code(["run", "--steps", "0"]) == 2
+    assert _exit_code(["run", "--seed", "abc"]) == 2
+    assert _exit_code(["run", "--set", "nokeyvalue"]) == 2
+
+
+def _exit_code(argv):
+    try:
+        return main(argv)
+    except SystemExit as stop:  # argparse's own errors
+        return stop.code
+
+
+def test_python_dash_m_sim_and_default_scenario(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "sim", "run", "--steps", "3", "--out", str(tmp_path / "o")],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Scenario 'asean_way'" in done.stdout
+
+
+USER_POLICY = '''
+from dataclasses import dataclass
+
+from sim.policies import NO_HELP, Policy, effort
+
+
+@dataclass(frozen=True)
+class NeighboursOnly(Policy):
+    """Helps only members it borders."""
+
+    name = "neighbours_only"
+    description = "helps only its neighbours"
+    amount: float = 0.5
+
+    def respond(self, ctx):
+        return effort(ctx, self.amount) if ctx.host_is_neighbour else NO_HELP
+'''
+
+
+def test_a_users_own_policy_from_their_own_file(tmp_path, write, capsys):
+    """The README's example, as a user would use it: module:Class next to the scenario."""
+    (tmp_path / "my_module_cli.py").write_text(USER_POLICY)
+    text = MINIMAL.replace("seed: 3", "seed: 3\nrules: {preset: collective_commitment}")
+    path = write(text + 'default_policy: {name: "my_module_cli:NeighboursOnly", '
+                        "params: {amount: 0.3}}\n")  # fmt: skip
+    assert main(["run", str(path), "--out", str(tmp_path / "o")]) == 0
+    capsys.readouterr()
+    events = pd.read_csv(tmp_path / "o" / "events.csv")
+    helped = events[events["event"] == "helped"]
+    borders = {("Alpha", "Beta"), ("Beta", "Alpha"), ("Beta", "Gamma"), ("Gamma", "Beta")}
+    assert len(helped) > 0
+    assert set(zip(helped["member"], helped["partner"], strict=True)) <= borders
+    bad = write(text + "default_policy: {name: 'my_module_cli:NeighboursOnly', "
+                       "params: {amont: 0.3}}\n", "bad.yaml")  # fmt: skip
+    assert main(["validate", str(bad)]) == 2
+    assert "did you mean 'amount'" in capsys.readouterr().err

@@ -1,0 +1,215 @@
+"""Each built-in policy's decisions, given what it knows ("given this, it does that")."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import rng, threat, view
+
+from sim.policies import (
+    BudgetContext,
+    Contribution,
+    ExerciseContext,
+    Policy,
+    PolicyError,
+    RequestContext,
+    ResponseContext,
+    ShareContext,
+    make,
+    registered,
+    resolve,
+)
+
+BOTH = frozenset({"military", "non_military"})
+CIVIL = frozenset({"non_military"})
+
+
+def respond(policy, *, me=None, obligated=False, allowed=BOTH, neighbour=True, **threat_kw):
+    ctx = ResponseContext(
+        me=me or view(),
+        threat=threat(**threat_kw),
+        obligated=obligated,
+        allowed=allowed,
+        host_is_neighbour=neighbour,
+        host_trust=0.5,
+        cost_per_month_usd_bn=0.1,
+        rng=rng(),
+    )
+    return policy.respond(ctx)
+
+
+def budget(policy, *, me=None, support=0.0, allies_cap=100.0, allies_pct=2.0):
+    ctx = BudgetContext(
+        me=me or view(),
+        allies_capability_usd_bn=allies_cap,
+        allies_mean_defence_pct_gdp=allies_pct,
+        expected_support=support,
+        depreciation=0.1,
+        max_defence_pct_gdp=10.0,
+        rng=rng(),
+    )
+    return policy.set_budget(ctx)
+
+
+def share(policy, partner="Far", me=None, seed=0):
+    ctx = ShareContext(me=me or view(), partner=partner, arrangement="pooled", rng=rng(seed))
+    return policy.share(ctx)
+
+
+def request(policy, own_power=1.0, **threat_kw):
+    ctx = RequestContext(me=view(), threat=threat(**threat_kw), own_power=own_power, rng=rng())
+    return policy.request_help(ctx)
+
+
+def join(policy, kind="combat", me=None, seed=0):
+    ctx = ExerciseContext(me=me or view(), kind=kind, cost_usd_bn=0.03, rng=rng(seed))
+    return policy.join_exercise(ctx)
+
+
+def test_all_five_built_ins_are_registered_with_descriptions():
+    names = set(registered())
+    assert {
+        "committed_ally", "free_rider", "reciprocal", "self_interested", "sovereignty_first"
+    } <= names  # fmt: skip
+    for cls in registered().values():
+        assert cls.description and cls.__doc__
+
+
+class TestCommittedAlly:
+    policy = make("committed_ally")
+
+    def test_helps_with_its_effort_in_every_allowed_kind(self):
+        assert respond(self.policy) == Contribution(True, 0.5, 0.5)
+        assert respond(self.policy, allowed=CIVIL) == Contribution(True, 0.0, 0.5)
+
+    def test_helps_even_far_away_and_unbound(self):
+        assert respond(self.policy, neighbour=False, obligated=False).total > 0
+
+    def test_budget_converges_on_target_from_either_side(self):
+        low, high = view(defence_pct_gdp=1.0), view(defence_pct_gdp=4.0)
+        assert 1.0 < budget(self.policy, me=low) < 2.0
+        assert 2.0 < budget(self.policy, me=high) < 4.0
+
+
+class TestFreeRider:
+    policy = make("free_rider")
+
+    def test_votes_yes_but_gives_nothing(self):
+        offer = respond(self.policy, obligated=True)
+        assert offer.support and offer.total == 0
+
+    def test_always_asks_for_help(self):
+        assert request(self.policy, own_power=100.0)
+
+    def test_cuts_budget_only_as_far_as_allies_can_be_counted_on(self):
+        assert budget(self.policy, support=0.0) == pytest.approx(1.5)
+        half, full = budget(self.policy, support=0.5), budget(self.policy, support=1.0)
+        assert 0.5 <= full < half < 1.5
+
+    def test_shares_and_joins_seldom(self):
+        shares = sum(share(self.policy, seed=s) for s in range(400)) / 400
+        joins = sum(join(self.policy, seed=s) for s in range(400)) / 400
+        assert 0.1 < shares < 0.3 and 0.2 < joins < 0.4
+
+
+class TestReciprocal:
+    policy = make("reciprocal", {"forgiveness": 0.0})
+
+    def test_shares_with_those_who_shared_with_it(self):
+        me = view(month=30, shared_with_me=frozenset({"Far"}))
+        assert share(self.policy, "Far", me)
+        assert not share(self.policy, "Near", me)
+
+    def test_opens_by_sharing_with_trusted_partners(self):
+        assert share(self.policy, "Far", view(month=1, trust={"Far": 0.6}))
+
+    def test_helps_those_who_helped_and_refuses_those_who_refused(self):
+        good = view(help_received={"Near": 2}, refused_by={"Near": 1})
+        bad = view(help_received={"Near": 0}, refused_by={"Near": 2})
+        assert respond(self.policy, me=good).total > 0
+        assert respond(self.policy, me=bad) == Contribution(False)
+
+    def test_forgiveness_sometimes_helps_a_defector(self):
+        generous = make("reciprocal", {"forgiveness": 0.5})
+        bad = view(refused_by={"Near": 2})
+        helped = 0
+        for seed in range(200):
+            ctx = ResponseContext(
+                me=bad, threat=threat(), obligated=False, allowed=BOTH, host_is_neighbour=True,
+                host_trust=0.5, cost_per_month_usd_bn=0.1, rng=rng(seed),
+            )  # fmt: skip
+            helped += generous.respond(ctx).total > 0
+        assert 60 < helped < 140
+
+    def test_budget_matches_allies(self):
+        assert 1.5 < budget(self.policy, allies_pct=3.0) < 3.0
+        assert 0.5 < budget(self.policy, allies_pct=0.5) < 1.5
+
+
+class TestSelfInterested:
+    policy = make("self_interested")
+
+    def test_helps_a_neighbour_but_not_a_distant_low_stake_member(self):
+        assert respond(self.policy, neighbour=True).total > 0
+        assert respond(self.policy, neighbour=False, public_benefit=0.3).total == 0
+
+    def test_gives_a_token_when_bound(self):
+        offer = respond(self.policy, neighbour=False, public_benefit=0.3, obligated=True)
+        assert offer.military == pytest.approx(0.1)
+
+    def test_spends_less_the_more_it_can_count_on_allies(self):
+        alone = budget(self.policy, support=0.0)
+        allied = budget(self.policy, support=1.0, allies_cap=200.0)
+        assert allied < alone
+
+    def test_large_members_keep_spending_when_small_ones_free_ride(self):
+        small = budget(self.policy, me=view(gdp_usd_bn=10.0), support=1.0, allies_cap=200.0)
+        large = budget(self.policy, me=view(gdp_usd_bn=5000.0), support=1.0, allies_cap=200.0)
+        assert large > small
+
+    def test_damage_raises_its_budget(self):
+        hurt = view(damage_last_year_pct_gdp=2.0)
+        assert budget(self.policy, me=hurt) > budget(self.policy)
+
+
+class TestSovereigntyFirst:
+    policy = make("sovereignty_first")
+
+    def test_never_asks_others_into_its_internal_affairs(self):
+        assert not request(self.policy, own_power=0.01, internal_affair=True)
+        assert request(self.policy, own_power=0.01, internal_affair=False)
+        assert not request(self.policy, own_power=1.0, size=1.5)
+
+    def test_vetoes_intervention_in_internal_affairs(self):
+        assert respond(self.policy, internal_affair=True) == Contribution(False)
+
+    def test_offers_civil_help_only(self):
+        offer = respond(self.policy)
+        assert offer.support and offer.military == 0 and offer.non_military > 0
+
+    def test_joins_only_non_combat_exercises(self):
+        assert join(self.policy, "non_combat") and not join(self.policy, "combat")
+
+
+def test_default_policy_helps_only_when_bound():
+    base = Policy()
+    assert respond(base, obligated=False).total == 0
+    assert respond(base, obligated=True).total > 0
+
+
+def test_registry_errors_are_clear():
+    with pytest.raises(PolicyError, match="did you mean 'committed_ally'"):
+        resolve("comitted_ally")
+    with pytest.raises(PolicyError, match="no parameter 'efort'.*did you mean 'effort'"):
+        make("committed_ally", {"efort": 0.2})
+    with pytest.raises(PolicyError, match="effort"):
+        make("committed_ally", {"effort": "lots"})
+    with pytest.raises(PolicyError, match="is not a policy"):
+        resolve("collections:OrderedDict")
+    with pytest.raises(PolicyError, match="has no 'Nope'"):
+        resolve("sim.policies.builtin:Nope")
+    assert resolve("sim.policies.builtin:FreeRider") is resolve("free_rider")
+
+
+def test_contribution_rejects_out_of_range_effort():
+    with pytest.raises(ValueError, match="military"):
+        Contribution(True, military=1.5)
