@@ -63,4 +63,3 @@ def set_budgets(model: CollectiveDefenceModel) -> None:
         decisions.append(min(max(new, 0.0), economy.max_defence_pct_gdp))
     for state, pct in zip(model.states, decisions, strict=True):
         state.defence_pct_gdp = pct
-        state.pct_history.append(pct)

@@ -60,12 +60,12 @@ class ThreatTypeConfig(_Config):
     """One type of threat. Sizes are in intensity units; ``overt_size`` is when all see it."""
 
     rate: NonNegative = 0.1  # new threats per member per year (Poisson), times exposure
-    initial_size: Positive = 0.5  # mean size at emergence (drawn from an exponential)
+    initial_size: Positive = 0.5  # mean size at emergence (gamma, shape 2); spill-overs: exact
     growth: Annotated[float, Field(gt=-1.0)] = 0.05  # size growth per month, before response
     max_size: Positive = 5.0  # size never exceeds this (exhaustion of the threat's means)
     overt_size: Positive = 1.0  # at this size the threat is evident: detected by its host
     resolved_below: Positive = 0.05  # below this size the threat is over
-    detectability: NonNegative = 0.3  # detection hazard per month per unit capacity x size
+    detectability: NonNegative = 0.3  # detection hazard/month per unit capacity x size/overt_size
     spillover: Share = 0.02  # monthly chance to spread to a land neighbour when overt
     internal_affair: bool = False  # whether non-interference forbids others to touch it
     public_benefit: Share = 0.5  # share of the benefit of countering it that goes to others
@@ -234,7 +234,7 @@ class IntelligenceConfig(_Config):
     remote_reach: Share = 0.5  # a partner's sensing of a non-neighbour's threats, relative
     leak_probability: Share = 0.002  # chance per sharing link per month of a leak
     leak_trust_penalty: Share = 0.1  # trust the sharer loses in the leaker
-    sharing_trust_gain: Share = 0.002  # trust gained per month in a partner who shares
+    sharing_trust_gain: Share = 0.002  # share of the gap closed per month in a partner sharing
 
 
 class ExercisesConfig(_Config):
@@ -329,11 +329,16 @@ class Scenario(_Config):
         for i, member in enumerate(self.members):
             for threat in member.exposure:
                 _known(threat, self.threats, ("members", i, "exposure", threat), "threat type")
+        pairs: set[frozenset[str]] = set()
         for i, border in enumerate(self.borders):
             for j, name in enumerate(border.between):
                 _known(name, names, ("borders", i, "between", j), "border partner")
             if border.between[0] == border.between[1]:
                 raise _FieldError(("borders", i, "between"), "a member cannot border itself")
+            pair = frozenset(border.between)
+            if pair in pairs:
+                raise _FieldError(("borders", i, "between"), "this border is listed twice")
+            pairs.add(pair)
         for i, pair in enumerate(self.relations.pairs):
             for j, name in enumerate(pair.between):
                 _known(name, names, ("relations", "pairs", i, "between", j), "member")
@@ -402,9 +407,12 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     if not isinstance(raw, dict):
         raise ConfigError(f"{label}: expected a mapping of settings at the top level")
     _add_import_paths(path.parent)
+    overrides = list(overrides)
+    early = [o for o in overrides if o.strip().startswith("data.")]
     try:
+        raw = apply_overrides(raw, early)  # data files first: they are merged next
         raw = merge_data_files(raw, path.parent)
-        raw = apply_overrides(raw, overrides)
+        raw = apply_overrides(raw, [o for o in overrides if o not in early])
     except _FieldError as err:
         raise ConfigError(f"{label}: {format_loc(err.loc)}: {err.msg}") from None
     return validate(raw, label)
@@ -507,16 +515,7 @@ def merge_data_files(raw: Mapping[str, Any], folder: Path) -> dict[str, Any]:
                 elif value != "":
                     member["sources"][key] = value
             members.append(member)
-    if "exposure" in data:
-        by_name = {m["name"]: m for m in members}
-        for i, row in enumerate(
-            _read_csv(
-                folder, data["exposure"], ("data", "exposure"), ("name", "threat", "multiplier")
-            )
-        ):
-            if row["name"] not in by_name:
-                _known(row["name"], by_name, ("data", "exposure", f"row {i + 2}", "name"), "member")
-            by_name[row["name"]].setdefault("exposure", {})[row["threat"]] = row["multiplier"]
+    # Members written in the YAML extend the file's rows (same name) or add new members.
     inline = raw.get("members") or []
     if members and isinstance(inline, list):
         by_name = {m["name"]: m for m in members}
@@ -535,6 +534,18 @@ def merge_data_files(raw: Mapping[str, Any], folder: Path) -> dict[str, Any]:
         raw["members"] = members
     elif members:
         raw["members"] = members
+    if "exposure" in data:
+        listed = raw.get("members") if isinstance(raw.get("members"), list) else []
+        by_name = {m.get("name"): m for m in listed if isinstance(m, dict)}
+        rows = _read_csv(
+            folder, data["exposure"], ("data", "exposure"), ("name", "threat", "multiplier")
+        )
+        for i, row in enumerate(rows):
+            if row["name"] not in by_name:
+                where = ("data", "exposure", f"row {i + 2}", "name")
+                _known(row["name"], [n for n in by_name if isinstance(n, str)], where, "member")
+            exposure = by_name[row["name"]].setdefault("exposure", {})
+            exposure.setdefault(row["threat"], row["multiplier"])  # the YAML's value wins
     if "borders" in data:
         rows = _read_csv(folder, data["borders"], ("data", "borders"), ("a", "b", "kind"))
         borders = [

@@ -63,8 +63,9 @@ def share_intelligence(model: CollectiveDefenceModel) -> None:
             links.append((j, i))
     leak_p = 1.0 - (1.0 - cfg.leak_probability) ** model.months_per_step
     draws = model.streams["leaks"].random(len(links))
+    gain = 1.0 - (1.0 - cfg.sharing_trust_gain) ** model.months_per_step
     for (j, i), u in zip(links, draws, strict=True):
-        model.relations.gain_trust(i.index, j.index, cfg.sharing_trust_gain)
+        model.relations.gain_trust(i.index, j.index, gain)
         if u < leak_p:
             model.relations.lose_trust(j.index, i.index, cfg.leak_trust_penalty)
             model.tick["leaks"] += 1

@@ -91,7 +91,7 @@ def summarise(
         "mean_trust": float(last["mean_trust"]),
         "mean_interoperability": float(last["mean_interoperability"]),
         "members_remaining": float(last["members_remaining"]),
-        "defence_cost_usd_bn": float(steps["defence_spending_usd_bn"].iloc[1:].sum()),
+        "defence_cost_usd_bn": float(members["defence_spent_usd_bn"].sum()),
         "exercise_cost_usd_bn": float(steps["exercise_cost_usd_bn"].sum()),
         "help_cost_usd_bn": float(steps["help_cost_usd_bn"].sum()),
     }

@@ -214,19 +214,26 @@ class CollectiveDefenceModel(Model):
 
     # ------------------------------------------------------------------ membership
     def check_withdrawals(self) -> None:
-        """A member whose trust in the group falls below the threshold leaves, if allowed."""
+        """Members whose trust in the group fell below the threshold leave, if allowed.
+
+        Decided on one snapshot, so the order of members does not matter. A member that
+        leaves stops helping others, and those helping it stop too.
+        """
         if not self.config.rules.withdrawal_allowed:
             return
         threshold = self.config.relations.withdrawal_threshold
-        for state in self.current_members():
-            trust = state.trust_in_group()
-            if trust == trust and trust < threshold:  # NaN (alone) never leaves
-                state.is_member = False
-                state.left_month = self.month
-                self.tick["withdrawals"] += 1
-                self.log("left", state, detail=f"trust in group {trust:.2f}")
-                for threat in self.active_threats():
-                    threat.helpers.pop(state, None)
+        trust = {s: s.trust_in_group() for s in self.current_members()}
+        leaving = [s for s, t in trust.items() if t == t and t < threshold]  # NaN: alone
+        for state in leaving:
+            state.is_member = False
+            state.left_month = self.month
+            self.tick["withdrawals"] += 1
+            self.log("left", state, detail=f"trust in group {trust[state]:.2f}")
+        for threat in self.active_threats():
+            for state in leaving:
+                threat.helpers.pop(state, None)
+            if not threat.host.is_member:
+                threat.helpers.clear()
 
     # ------------------------------------------------------------------ records
     def log(
@@ -266,12 +273,24 @@ def assign_policies(scenario: Scenario, rng: np.random.Generator) -> list[Policy
     free = [i for i, s in enumerate(specs) if s is None]
     order = list(rng.permutation(free)) if scenario.policy_mix else free
     start = 0
-    for name, share in scenario.policy_mix.items():
-        count = int(round(share * len(free)))
+    for name, count in mix_counts(scenario.policy_mix, len(free)).items():
         for i in order[start : start + count]:
             specs[i] = PolicySpec(name=name)
         start += count
     return [s if s is not None else scenario.default_policy for s in specs]
+
+
+def mix_counts(mix: Mapping[str, float], n: int) -> dict[str, int]:
+    """Whole numbers of members per policy from shares of ``n`` (largest remainder method;
+    ties go to the policy listed first). The counts never add up to more than ``n``.
+    """
+    exact = {name: share * n for name, share in mix.items()}
+    counts = {name: int(value) for name, value in exact.items()}
+    spare = min(n, round(sum(exact.values()))) - sum(counts.values())
+    by_remainder = sorted(exact, key=lambda k: -(exact[k] - counts[k]))
+    for name in by_remainder[: max(0, spare)]:
+        counts[name] += 1
+    return counts
 
 
 def _resolve_scenario(
@@ -351,9 +370,9 @@ STEP_REPORTERS = {
     "sharing_links": _tick("sharing_links"),
     "exercise_participants": _tick("exercise_participants"),
     "withdrawals": _tick("withdrawals"),
-    "defence_spending_usd_bn": lambda m: sum(
-        s.annual_budget_usd_bn * m.months_per_step / 12 for s in m.states
-    ),
+    "requests_declined": _tick("requests_declined"),
+    "requests_blocked": _tick("requests_blocked"),
+    "defence_spending_usd_bn": _tick("defence_spending"),
     "exercise_cost_usd_bn": _tick("exercise_cost"),
     "help_cost_usd_bn": _tick("help_cost"),
     "mean_trust": _mean_trust,

@@ -74,7 +74,7 @@ def decide(model: CollectiveDefenceModel, threat: Threat) -> None:
             allowed=allowed,
             host_is_neighbour=member.name in model.neighbour_names[host.name],
             host_trust=float(model.relations.trust[member.index, host.index]),
-            cost_per_month_usd_bn=help_cost(model, member, 1.0),
+            cost_per_step_usd_bn=help_cost(model, member, 1.0),
             rng=member.policy_rng,
         )
         offer = member.policy.by_decision["respond"].respond(ctx)

@@ -19,7 +19,7 @@ from sim.states import MemberState
 
 @dataclass
 class RunResult:
-    """Everything one run produced, as tables (see docs/outputs in README).
+    """Everything one run produced, as tables (README, "What a run produces").
 
     Attributes:
         config: the resolved scenario, with the seed used.

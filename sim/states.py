@@ -63,8 +63,10 @@ class MemberState(FixedAgent):
         self.gdp_usd_bn = config.gdp_usd_bn
         self.defence_pct_gdp = config.defence_pct_gdp
         self.initial_defence_pct_gdp = config.defence_pct_gdp
-        # Start at the steady state of current spending: capability = spending / depreciation.
-        self.capability_usd_bn = self.annual_budget_usd_bn / economy.depreciation
+        # Start at the steady state of current spending under the update in advance_economy.
+        years = model.months_per_step / 12.0
+        keep = (1.0 - economy.depreciation) ** years
+        self.capability_usd_bn = self.annual_budget_usd_bn * years / (1.0 - keep)
         self.readiness = (
             config.readiness if config.readiness is not None else economy.initial_readiness
         )
@@ -88,7 +90,7 @@ class MemberState(FixedAgent):
         self.refused_by: Counter[str] = Counter()
         self.shared_with_me: frozenset[str] = frozenset()
         self.counts: Counter[str] = Counter()
-        self.pct_history: list[float] = [self.defence_pct_gdp]
+        self.pct_months = 0.0  # defence % of GDP times months in force, for the mean
 
     @property
     def annual_budget_usd_bn(self) -> float:
@@ -124,6 +126,7 @@ class MemberState(FixedAgent):
         return SelfView(
             name=self.name,
             month=model.month,
+            months_per_step=model.months_per_step,
             gdp_usd_bn=self.gdp_usd_bn,
             defence_pct_gdp=self.defence_pct_gdp,
             capability_usd_bn=self.capability_usd_bn,
@@ -150,6 +153,8 @@ class MemberState(FixedAgent):
         years = self.model.months_per_step / 12.0
         spent = self.annual_budget_usd_bn * years
         self.defence_spent_usd_bn += spent
+        self.model.tick["defence_spending"] += spent
+        self.pct_months += self.defence_pct_gdp * self.model.months_per_step
         keep = (1.0 - economy.depreciation) ** years
         self.capability_usd_bn = self.capability_usd_bn * keep + spent
         self.gdp_usd_bn *= (1.0 + economy.gdp_growth_pct / 100.0) ** years
@@ -157,8 +162,9 @@ class MemberState(FixedAgent):
         self.readiness += decay * (economy.readiness_floor - self.readiness)
 
     def mean_defence_pct_gdp(self) -> float:
-        """Mean of the yearly defence budgets over the run so far, % of GDP."""
-        return float(np.mean(self.pct_history))
+        """Time-weighted mean defence spending over the run so far, % of GDP."""
+        months = self.model.month
+        return self.pct_months / months if months else self.defence_pct_gdp
 
 
 def derived_intel_capacity(budgets_usd_bn: list[float]) -> list[float]:

@@ -21,13 +21,16 @@ if TYPE_CHECKING:
     from sim.states import MemberState
 
 
-def months_to_overt(size: float, cfg: ThreatTypeConfig) -> float:
-    """Months an unanswered threat of ``size`` takes to become overt (inf if it never does)."""
+def months_to_overt(size: float, cfg: ThreatTypeConfig, months_per_step: int = 1) -> float:
+    """Months after its emergence step at which an unanswered threat of ``size`` becomes
+    overt (inf if it never does). A threat grows already in the step it emerges in.
+    """
     if size >= cfg.overt_size:
         return 0.0
     if cfg.growth <= 0:
         return math.inf
-    return math.ceil(math.log(cfg.overt_size / size) / math.log1p(cfg.growth))
+    steps = math.ceil(math.log(cfg.overt_size / size) / (months_per_step * math.log1p(cfg.growth)))
+    return (steps - 1) * months_per_step
 
 
 class Threat(FixedAgent):
@@ -58,7 +61,9 @@ class Threat(FixedAgent):
         self.peak_size = self.size
         self.origin = origin.unique_id if origin is not None else None
         self.emerged_month = model.month
-        self.projected_overt_month = model.month + months_to_overt(self.size, self.cfg)
+        self.projected_overt_month = model.month + months_to_overt(
+            self.size, self.cfg, model.months_per_step
+        )
         self.overt_month: int | None = model.month if self.size >= self.cfg.overt_size else None
         self.detected_month: int | None = None
         self.detected_by: str | None = None

@@ -36,6 +36,7 @@ def view(**changes):
     base = dict(
         name="Me",
         month=24,
+        months_per_step=1,
         gdp_usd_bn=100.0,
         defence_pct_gdp=1.5,
         capability_usd_bn=15.0,

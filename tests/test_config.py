@@ -143,3 +143,23 @@ def test_data_file_errors_name_the_data_file(write, tmp_path, capsys):
     path = write("name: x\ndata: {members: missing.csv}\n")
     assert main(["validate", str(path)]) == 2
     assert "data.members: no such file" in capsys.readouterr().err
+
+
+def test_duplicate_border_is_rejected(write):
+    path = write(MINIMAL + "  - {between: [Beta, Alpha], kind: sea}\n")
+    with pytest.raises(ConfigError, match=r"borders\[2\].between: this border is listed twice"):
+        load_scenario(path)
+
+
+def test_exposure_file_applies_to_members_written_in_yaml(write, tmp_path):
+    (tmp_path / "exp.csv").write_text("name,threat,multiplier\nBeta,aggression,2.5\n")
+    config = load_scenario(write(MINIMAL + "data: {exposure: exp.csv}\n"))
+    assert config.members[1].exposure == {"aggression": 2.5}
+
+
+def test_data_files_can_be_overridden_from_the_command_line(write, tmp_path):
+    (tmp_path / "a.csv").write_text("name,gdp_usd_bn,defence_pct_gdp\nA,10,1\nB,20,2\n")
+    (tmp_path / "b.csv").write_text("name,gdp_usd_bn,defence_pct_gdp\nC,30,3\nD,40,4\n")
+    path = write("name: x\ndata: {members: a.csv}\n")
+    assert load_scenario(path).member_names == ["A", "B"]
+    assert load_scenario(path, ["data.members=b.csv"]).member_names == ["C", "D"]

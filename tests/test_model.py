@@ -155,3 +155,50 @@ def test_model_takes_plain_keyword_parameters_for_mesa_batch_run():
         )
     assert {r["rules__preset"] for r in rows} == {"non_intervention", "collective_commitment"}
     assert all("mean_trust" in r for r in rows)
+
+
+@pytest.mark.parametrize(
+    "mix,n,expected",
+    [
+        ({"free_rider": 0.5}, 3, {"free_rider": 2}),
+        ({"a": 0.5, "b": 0.5}, 3, {"a": 2, "b": 1}),
+        ({"a": 1 / 3, "b": 1 / 3, "c": 1 / 3}, 11, {"a": 4, "b": 4, "c": 3}),
+        ({"a": 0.25}, 11, {"a": 3}),
+        ({"a": 0.0}, 5, {"a": 0}),
+    ],
+)
+def test_policy_mix_counts_never_exceed_the_members(mix, n, expected):
+    from sim.model import mix_counts
+
+    counts = mix_counts(mix, n)
+    assert counts == expected and sum(counts.values()) <= n
+
+
+def test_policy_mix_assigns_shares_of_members_without_own_policy():
+    config = scenario("asean_way", "policy_mix={free_rider: 0.5, committed_ally: 0.25}")
+    model = CollectiveDefenceModel(config, rng=1)
+    labels = [s.policy.label for s in model.states]
+    assert labels.count("free_rider") == 5 and labels.count("committed_ally") == 3
+    other = CollectiveDefenceModel(config, rng=2)
+    assert labels != [s.policy.label for s in other.states]  # who gets which is drawn
+
+
+def test_capability_starts_at_its_steady_state():
+    config = scenario("teaching", "default_policy=committed_ally", "economy.gdp_growth_pct=0",
+                      *[f"members.{i}.policy={{name: committed_ally, params: {{adjust: 0}}}}"
+                        for i in range(5)])  # fmt: skip
+    model = CollectiveDefenceModel(config, rng=1)
+    before = [s.capability_usd_bn for s in model.states]
+    for _ in range(24):
+        model.step()
+    after = [s.capability_usd_bn for s in model.states]
+    assert after == pytest.approx(before, rel=1e-9)
+
+
+def test_lead_time_is_positive_exactly_for_threats_detected_before_overt():
+    threats = run(scenario("asean_way", "default_policy=committed_ally"), steps=120).threats
+    native = threats[threats["origin"].isna() & threats["detected_month"].notna()]
+    early = native["overt_month"].isna() | (native["detected_month"] < native["overt_month"])
+    became_overt = native["overt_month"].notna()
+    lead = native["lead_time_months"]
+    assert ((lead > 0) == early)[became_overt].all()

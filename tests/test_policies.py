@@ -31,7 +31,7 @@ def respond(policy, *, me=None, obligated=False, allowed=BOTH, neighbour=True, *
         allowed=allowed,
         host_is_neighbour=neighbour,
         host_trust=0.5,
-        cost_per_month_usd_bn=0.1,
+        cost_per_step_usd_bn=0.1,
         rng=rng(),
     )
     return policy.respond(ctx)
@@ -135,7 +135,7 @@ class TestReciprocal:
         for seed in range(200):
             ctx = ResponseContext(
                 me=bad, threat=threat(), obligated=False, allowed=BOTH, host_is_neighbour=True,
-                host_trust=0.5, cost_per_month_usd_bn=0.1, rng=rng(seed),
+                host_trust=0.5, cost_per_step_usd_bn=0.1, rng=rng(seed),
             )  # fmt: skip
             helped += generous.respond(ctx).total > 0
         assert 60 < helped < 140

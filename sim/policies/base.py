@@ -71,6 +71,7 @@ class SelfView:
     Attributes:
         name: the member's name.
         month: months elapsed since the start of the run.
+        months_per_step: length of a time step, months.
         gdp_usd_bn: GDP, current US$ billion.
         defence_pct_gdp: defence spending this year, % of GDP.
         capability_usd_bn: accumulated military capability (capital stock), US$ billion.
@@ -93,6 +94,7 @@ class SelfView:
 
     name: str
     month: int
+    months_per_step: int
     gdp_usd_bn: float
     defence_pct_gdp: float
     capability_usd_bn: float
@@ -191,7 +193,7 @@ class ResponseContext:
         allowed: kinds of help the rule allows (``"military"``, ``"non_military"``).
         host_is_neighbour: ``me`` borders the member hit.
         host_trust: ``me``'s trust in the member hit.
-        cost_per_month_usd_bn: what full effort (1.0) would cost ``me`` per month.
+        cost_per_step_usd_bn: what full effort (1.0) of each kind would cost ``me`` per step.
     """
 
     me: SelfView
@@ -200,7 +202,7 @@ class ResponseContext:
     allowed: frozenset[str]
     host_is_neighbour: bool
     host_trust: float
-    cost_per_month_usd_bn: float
+    cost_per_step_usd_bn: float
     rng: np.random.Generator
 
 
@@ -232,8 +234,8 @@ class Policy:
     Subclasses are frozen dataclasses whose fields are parameters; they set ``name`` (the
     registered name) and ``description`` (one line), and override the decisions they change.
     Defaults: share with every partner the rule allows, join every exercise, ask for help when
-    the threat outgrows one's own power, support and help with a moderate effort when
-    obligated, keep the budget unchanged.
+    the threat outgrows one's own power, never block the group's decision but help (with a
+    moderate effort) only when bound, keep the budget unchanged.
     """
 
     name: ClassVar[str] = ""
@@ -253,10 +255,10 @@ class Policy:
         return ctx.threat.size > ctx.own_power
 
     def respond(self, ctx: ResponseContext) -> Contribution:
-        """What to contribute to the member hit by ``ctx.threat``."""
-        if not ctx.obligated:
-            return NO_HELP
-        return effort(ctx, 0.3)
+        """What to contribute to the member hit by ``ctx.threat``: by default it does not
+        block the group, and gives only when bound.
+        """
+        return effort(ctx, 0.3) if ctx.obligated else Contribution(support=True)
 
     def set_budget(self, ctx: BudgetContext) -> float:
         """Defence spending for next year, % of GDP."""

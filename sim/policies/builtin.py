@@ -141,7 +141,8 @@ class Reciprocal(Policy):
         me = ctx.me
         if ctx.partner in me.shared_with_me:
             return True
-        if me.month <= 1 and me.trust.get(ctx.partner, 0.0) >= self.trust_to_open:
+        first_step = me.month <= me.months_per_step
+        if first_step and me.trust.get(ctx.partner, 0.0) >= self.trust_to_open:
             return True
         return bool(ctx.rng.random() < self.forgiveness)
 
@@ -170,9 +171,11 @@ class SelfInterested(Policy):
     Helps when the threat is on its border or may spill over to it, in proportion to its
     stake (the threat's public benefit times its spill risk, or proximity); when bound by the
     rule it gives at least a token, since abandonment costs reputation. Its budget is the
-    best response of Olson and Zeckhauser (1966): it wants capability in proportion to what it
-    has to protect (its GDP, scaled up by recent damage), counts the allies' capability it can
-    expect to receive as a partial substitute, and spends to maintain the difference.
+    best response of Olson and Zeckhauser (1966) in the joint-product form of Sandler and
+    Hartley (1995, "The Economics of Defense"): it wants capability in proportion to what it
+    has to protect (its GDP, scaled up by recent damage); of that, the public share can be
+    replaced by the allies' capability it can expect to receive, the private share (forces
+    for its own, local purposes) cannot; it spends to maintain what it must provide itself.
 
     Parameters
     ----------
@@ -180,6 +183,7 @@ class SelfInterested(Policy):
         stake_threshold: smallest stake at which it helps unbound, in [0, 1].
         obligated_minimum: the token it gives when bound and its stake is low, in [0, 1].
         ally_substitution: share of the allies' expected capability it counts as its own.
+        public_share: share of its wanted capability that allies' forces can replace.
         protection_pct_gdp: the capability it wants, as steady-state spending in % of GDP.
         damage_sensitivity: how much each 1 % of GDP of damage last year raises that want.
         adjust: fraction of the gap to the desired spending closed each year, in [0, 1].
@@ -191,8 +195,9 @@ class SelfInterested(Policy):
     stake_threshold: float = 0.2
     obligated_minimum: float = 0.1
     ally_substitution: float = 0.5
+    public_share: float = 0.5
     protection_pct_gdp: float = 1.5
-    damage_sensitivity: float = 0.5
+    damage_sensitivity: float = 0.2
     adjust: float = 0.3
 
     def __post_init__(self) -> None:
@@ -232,7 +237,8 @@ class SelfInterested(Policy):
         )
         wanted_capability = me.gdp_usd_bn * want_pct / 100.0 / ctx.depreciation
         spill_in = self.ally_substitution * ctx.expected_support * ctx.allies_capability_usd_bn
-        own_needed = max(0.0, wanted_capability - spill_in)
+        public = self.public_share * wanted_capability
+        own_needed = wanted_capability - public + max(0.0, public - spill_in)
         target = 100.0 * own_needed * ctx.depreciation / me.gdp_usd_bn
         return _towards(me.defence_pct_gdp, target, self.adjust)
 
