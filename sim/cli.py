@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import math
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -30,6 +31,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into a command that stopped reading (e.g. head)
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115
+        return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -126,9 +130,9 @@ def cmd_policies(args: argparse.Namespace) -> int:
     registry.load_entry_points()
     for name, cls in registry.registered().items():
         print(f"{name}: {cls.description}")
-        params = cls.parameters()
-        if params:
-            print("    " + ", ".join(f"{k}={v!r}" for k, v in params.items()))
+        docs = cls.parameter_docs()
+        for key, default in cls.parameters().items():
+            print(f"    {key} = {default!r}: {docs.get(key, '')}".rstrip(": "))
     return 0
 
 
@@ -144,10 +148,12 @@ def format_summary(result) -> str:  # noqa: ANN001  (a RunResult)
         f"intelligence {rule.intelligence_sharing})",
         "",
     ]
-    width = max(len(k) for k in METRICS)
-    for key, meaning in METRICS.items():
-        unit = meaning.split(":")[0]
-        lines.append(f"  {key:<{width}}  {_fmt(s[key]):>10}  {unit}")
+    group = None
+    for key, (section, label, unit) in METRICS.items():
+        if section != group:
+            lines.append(section)
+            group = section
+        lines.append(f"  {label:<48} {_fmt(s[key]):>10}  {unit}")
     lines += ["", "Threats by type:"]
     lines.append(result.by_type.to_string(index=False, float_format=lambda x: f"{x:.2f}"))
     lines += ["", "Most damaged members:"]

@@ -8,36 +8,36 @@ import pandas as pd
 
 from sim.config import Scenario
 
-#: Every metric of :func:`summarise`, with its unit and meaning (for docs and printing).
-METRICS: dict[str, str] = {
-    "damage_usd_bn": "US$ bn: damage from all threats, all members",
-    "damage_pct_gdp_per_year": "% of GDP: damage per year relative to the group's initial GDP",
-    "threats_emerged": "count: threats that emerged (spill-overs included)",
-    "threats_detected": "count: threats detected (by intelligence or once overt)",
-    "threats_resolved": "count: threats brought below their resolution size",
-    "threats_unresolved": "count: threats still active at the end",
-    "detected_early_share": "share: detected threats detected before they became overt",
-    "detection_lead_time_months": "months: mean warning before a threat would be overt",
-    "detection_delay_months": "months: mean time from emergence to detection",
-    "response_time_months": "months: mean time from detection to the first help",
-    "help_requests": "count: requests for help",
-    "help_given": "count: contributions of members to another's threat",
-    "help_refused": "count: members asked who gave nothing (abandonments included)",
-    "requests_declined": "count: requests the group's decision procedure turned down",
-    "requests_blocked": "count: requests the rule ruled out (type not covered, internal affair)",
-    "aggression_helped_share": "share: aggression threats against members that received help",
-    "abandonments": "count: bound members who gave nothing",
-    "entrapments": "count: helpers engaged longer than the entrapment threshold",
-    "leaks": "count: leaks of shared intelligence",
-    "spillovers": "count: threats that spread across a border",
-    "burden_rank_corr": "Spearman rank correlation of GDP with mean defence % of GDP",
-    "mean_defence_pct_gdp": "% of GDP: mean over members of their mean defence spending",
-    "mean_trust": "[0, 1]: mean trust between remaining members at the end",
-    "mean_interoperability": "[0, 1]: mean interoperability between remaining members, end",
-    "members_remaining": "count: members still in the group at the end",
-    "defence_cost_usd_bn": "US$ bn: defence spending over the run",
-    "exercise_cost_usd_bn": "US$ bn: cost of joint exercises",
-    "help_cost_usd_bn": "US$ bn: cost of helping others",
+#: Every metric of :func:`summarise`: (group, description, unit), in print order.
+METRICS: dict[str, tuple[str, str, str]] = {
+    "damage_usd_bn": ("Damage", "damage from all threats, all members", "US$ bn"),
+    "damage_pct_gdp_per_year": ("Damage", "damage per year, of the group's GDP", "% GDP"),
+    "threats_emerged": ("Threats", "emerged (spill-overs included)", "threats"),
+    "threats_detected": ("Threats", "detected (by intelligence or once overt)", "threats"),
+    "threats_resolved": ("Threats", "resolved", "threats"),
+    "threats_unresolved": ("Threats", "still active at the end", "threats"),
+    "spillovers": ("Threats", "spread across a border", "threats"),
+    "detected_early_share": ("Detection", "detected before becoming overt", "share"),
+    "detection_lead_time_months": ("Detection", "mean warning before overt", "months"),
+    "detection_delay_months": ("Detection", "mean time from emergence to detection", "months"),
+    "response_time_months": ("Response", "mean time from detection to first help", "months"),
+    "help_requests": ("Response", "requests for help", "requests"),
+    "help_given": ("Response", "contributions to another member's threat", "contributions"),
+    "help_refused": ("Response", "members asked who gave nothing", "refusals"),
+    "requests_declined": ("Response", "requests turned down by the group's vote", "requests"),
+    "requests_blocked": ("Response", "requests the rule ruled out", "requests"),
+    "aggression_helped_share": ("Response", "aggressions against members helped", "share"),
+    "abandonments": ("Alliance", "bound members who gave nothing", "abandonments"),
+    "entrapments": ("Alliance", "helpers caught in long engagements", "entrapments"),
+    "leaks": ("Alliance", "leaks of shared intelligence", "leaks"),
+    "mean_trust": ("Alliance", "mean trust between members at the end", "0-1"),
+    "mean_interoperability": ("Alliance", "mean interoperability at the end", "0-1"),
+    "members_remaining": ("Alliance", "members still in the group at the end", "members"),
+    "burden_rank_corr": ("Burden", "rank correlation of GDP with defence % GDP", "Spearman"),
+    "mean_defence_pct_gdp": ("Burden", "mean defence spending", "% GDP"),
+    "defence_cost_usd_bn": ("Costs", "defence spending over the run", "US$ bn"),
+    "exercise_cost_usd_bn": ("Costs", "joint exercises", "US$ bn"),
+    "help_cost_usd_bn": ("Costs", "helping others", "US$ bn"),
 }
 
 
@@ -95,8 +95,7 @@ def summarise(
         "exercise_cost_usd_bn": float(steps["exercise_cost_usd_bn"].sum()),
         "help_cost_usd_bn": float(steps["help_cost_usd_bn"].sum()),
     }
-    assert list(out) == list(METRICS), "METRICS and summarise() must list the same metrics"
-    return out
+    return {key: out[key] for key in METRICS}
 
 
 def threats_by_type(threats: pd.DataFrame, types: list[str]) -> pd.DataFrame:

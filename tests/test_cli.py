@@ -25,8 +25,8 @@ def test_run_prints_a_summary_and_writes_every_table(tmp_path, capsys):
     code = main(["run", str(SCENARIOS / "teaching.yaml"), "--out", str(out), "--steps", "24"])
     printed = capsys.readouterr().out
     assert code == 0
-    for key in METRICS:
-        assert key in printed
+    for _group, label, _unit in METRICS.values():
+        assert label in printed
     assert "Threats by type" in printed and "Aurelia" in printed or "Borealis" in printed
     for name in OUTPUTS:
         assert (out / name).stat().st_size > 0, name
@@ -67,7 +67,7 @@ def test_validate_and_policies(capsys, write):
     for name in ("committed_ally", "free_rider", "reciprocal", "self_interested",
                  "sovereignty_first"):  # fmt: skip
         assert f"{name}: " in listing
-    assert "forgiveness=0.1" in listing
+    assert "forgiveness = 0.1: chance of cooperating with a partner who has defected" in listing
 
 
 def test_bad_command_line_values_exit_2(capsys):

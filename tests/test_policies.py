@@ -126,7 +126,8 @@ class TestReciprocal:
         good = view(help_received={"Near": 2}, refused_by={"Near": 1})
         bad = view(help_received={"Near": 0}, refused_by={"Near": 2})
         assert respond(self.policy, me=good).total > 0
-        assert respond(self.policy, me=bad) == Contribution(False)
+        # It withholds its own help but does not veto the others'.
+        assert respond(self.policy, me=bad) == Contribution(True)
 
     def test_forgiveness_sometimes_helps_a_defector(self):
         generous = make("reciprocal", {"forgiveness": 0.5})
@@ -150,7 +151,7 @@ class TestSelfInterested:
 
     def test_helps_a_neighbour_but_not_a_distant_low_stake_member(self):
         assert respond(self.policy, neighbour=True).total > 0
-        assert respond(self.policy, neighbour=False, public_benefit=0.3).total == 0
+        assert respond(self.policy, neighbour=False, public_benefit=0.3) == Contribution(True)
 
     def test_gives_a_token_when_bound(self):
         offer = respond(self.policy, neighbour=False, public_benefit=0.3, obligated=True)

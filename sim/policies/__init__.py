@@ -7,6 +7,7 @@ Write a policy as a frozen dataclass subclassing :class:`Policy`; register it wi
 from sim.policies import builtin  # noqa: F401  (registers the built-in policies)
 from sim.policies.base import (
     NO_HELP,
+    STAND_ASIDE,
     BudgetContext,
     Contribution,
     ExerciseContext,
@@ -22,6 +23,7 @@ from sim.policies.registry import PolicyError, make, register, registered, resol
 
 __all__ = [
     "NO_HELP",
+    "STAND_ASIDE",
     "BudgetContext",
     "Contribution",
     "ExerciseContext",

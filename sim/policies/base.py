@@ -61,7 +61,10 @@ class Contribution:
         return self.military + self.non_military
 
 
+#: Vote against collective action and give nothing (a veto under consensus).
 NO_HELP = Contribution(support=False)
+#: Let the group act, but give nothing oneself.
+STAND_ASIDE = Contribution(support=True)
 
 
 @dataclass(frozen=True)
@@ -258,11 +261,35 @@ class Policy:
         """What to contribute to the member hit by ``ctx.threat``: by default it does not
         block the group, and gives only when bound.
         """
-        return effort(ctx, 0.3) if ctx.obligated else Contribution(support=True)
+        return effort(ctx, 0.3) if ctx.obligated else STAND_ASIDE
 
     def set_budget(self, ctx: BudgetContext) -> float:
         """Defence spending for next year, % of GDP."""
         return ctx.me.defence_pct_gdp
+
+    @classmethod
+    def parameter_docs(cls) -> dict[str, str]:
+        """Each parameter's one-line meaning, from the ``Parameters:`` block of the docstring."""
+        docs: dict[str, str] = {}
+        lines = (cls.__doc__ or "").splitlines()
+        inside = False
+        current = None
+        for line in lines:
+            text = line.strip()
+            if text == "Parameters:":
+                inside = True
+                continue
+            if not inside:
+                continue
+            if not text:
+                break
+            name, sep, rest = text.partition(":")
+            if sep and name.isidentifier() and name in cls.parameters():
+                current = name
+                docs[name] = rest.strip()
+            elif current:
+                docs[current] += " " + text
+        return docs
 
     @classmethod
     def parameters(cls) -> dict[str, object]:

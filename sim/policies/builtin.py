@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sim.policies.base import (
     NO_HELP,
+    STAND_ASIDE,
     BudgetContext,
     Contribution,
     ExerciseContext,
@@ -33,8 +34,7 @@ class CommittedAlly(Policy):
     Politics"): it accepts the risk of entrapment to avoid abandoning its partners. Its budget
     converges on NATO's 2 % of GDP guideline (Wales Summit, 2014) whatever its allies do.
 
-    Parameters
-    ----------
+    Parameters:
         effort: share of its power committed to a partner's threat, in [0, 1].
         target_pct_gdp: defence spending it converges on, % of GDP.
         adjust: fraction of the gap to the target closed each year, in [0, 1].
@@ -68,8 +68,7 @@ class FreeRider(Policy):
     collective action (cheap talk), asks for help readily, seldom shares, skips costly
     exercises, contributes a token, and cuts its budget as far as allies can be counted on.
 
-    Parameters
-    ----------
+    Parameters:
         token: share of its power it contributes when it helps, in [0, 1].
         share_probability: chance it passes intelligence to a partner in a month, in [0, 1].
         join_probability: chance it joins an exercise, in [0, 1].
@@ -114,12 +113,12 @@ class Reciprocal(Policy):
 
     Axelrod (1984), "The Evolution of Cooperation". It shares with partners who shared with
     it last month (or whom it trusts, to open the exchange), helps members who have helped it
-    at least as often as they refused it, and matches its allies' average defence effort
+    at least as often as they refused it (it stands aside, without a veto, for the others),
+    and matches its allies' average defence effort
     (reciprocity in burden sharing). With probability ``forgiveness`` it cooperates anyway,
     which breaks echoes of mutual defection (generous tit for tat, Nowak and Sigmund 1992).
 
-    Parameters
-    ----------
+    Parameters:
         effort: share of its power committed when it helps, in [0, 1].
         trust_to_open: trust above which it shares with a partner who has not shared yet.
         forgiveness: chance of cooperating with a partner who has defected, in [0, 1].
@@ -157,7 +156,7 @@ class Reciprocal(Policy):
         refused = ctx.me.refused_by.get(host, 0)
         if helped >= refused or ctx.rng.random() < self.forgiveness:
             return effort(ctx, self.effort)
-        return NO_HELP
+        return STAND_ASIDE
 
     def set_budget(self, ctx: BudgetContext) -> float:
         return _towards(ctx.me.defence_pct_gdp, ctx.allies_mean_defence_pct_gdp, self.adjust)
@@ -169,7 +168,8 @@ class SelfInterested(Policy):
     """A realist: acts when its own security is at stake, and buys only the defence it needs.
 
     Helps when the threat is on its border or may spill over to it, in proportion to its
-    stake (the threat's public benefit times its spill risk, or proximity); when bound by the
+    stake (the threat's public benefit times its spill risk, or proximity), and otherwise
+    stands aside without blocking the group; when bound by the
     rule it gives at least a token, since abandonment costs reputation. Its budget is the
     best response of Olson and Zeckhauser (1966) in the joint-product form of Sandler and
     Hartley (1995, "The Economics of Defense"): it wants capability in proportion to what it
@@ -177,8 +177,7 @@ class SelfInterested(Policy):
     replaced by the allies' capability it can expect to receive, the private share (forces
     for its own, local purposes) cannot; it spends to maintain what it must provide itself.
 
-    Parameters
-    ----------
+    Parameters:
         effort: share of its power committed at full stake, in [0, 1].
         stake_threshold: smallest stake at which it helps unbound, in [0, 1].
         obligated_minimum: the token it gives when bound and its stake is low, in [0, 1].
@@ -228,7 +227,7 @@ class SelfInterested(Policy):
         stake = self.stake(ctx)
         if stake >= self.stake_threshold:
             return effort(ctx, max(self.effort * stake, self.obligated_minimum * ctx.obligated))
-        return effort(ctx, self.obligated_minimum) if ctx.obligated else NO_HELP
+        return effort(ctx, self.obligated_minimum) if ctx.obligated else STAND_ASIDE
 
     def set_budget(self, ctx: BudgetContext) -> float:
         me = ctx.me
@@ -255,8 +254,7 @@ class SovereigntyFirst(Policy):
     and offers civil help (relief, medical teams, information) rather than troops. Its budget
     follows its own exposure only (national resilience), ignoring what allies provide.
 
-    Parameters
-    ----------
+    Parameters:
         effort: share of its civil capacity offered, in [0, 1].
         trust_to_share: trust above which it shares outside its sub-group, in [0, 1].
         overwhelmed_ratio: it asks for help only when the threat exceeds its power this much.
