@@ -105,7 +105,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     result = run(config, seed=args.seed, steps=args.steps)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     out = args.out or Path("results") / f"{config.name}-{stamp}"
-    result.write(out)
+    try:
+        result.write(out)
+    except OSError as err:
+        print(f"error: --out {out}: cannot write results ({err.strerror or err})", file=sys.stderr)
+        return EXIT_BAD_INPUT
     print(format_summary(result))
     print(f"\nTables written to {out}/")
     return 0

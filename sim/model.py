@@ -10,11 +10,12 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
+import yaml
 from mesa import DataCollector, Model
 from mesa.discrete_space import Network
 
 from sim import budgets, exercises, intelligence, response
-from sim.config import PolicySpec, Scenario, load_scenario, validate
+from sim.config import PolicySpec, Scenario, apply_overrides, load_scenario, validate
 from sim.relations import Relations
 from sim.states import MemberState, derived_intel_capacity
 from sim.threats import Threat
@@ -156,6 +157,8 @@ class CollectiveDefenceModel(Model):
         for state, before in zip(self.states, damage_before, strict=True):
             state.damage_by_month.append(state.damage_usd_bn - before)
         self.datacollector.collect(self)
+        if self.time >= self.config.steps:
+            self.running = False  # the scenario's length, for Mesa's runners and viz
 
     # ------------------------------------------------------------------ queries
     def current_members(self) -> list[MemberState]:
@@ -298,41 +301,23 @@ def _resolve_scenario(
     overrides: Iterable[str] | Mapping[str, Any],
     settings: Mapping[str, Any],
 ) -> Scenario:
-    items = _pairs(overrides)
-    items += [(k.replace("__", "."), v) for k, v in settings.items()]
-    texts = [f"{k}={_yaml_scalar(v)}" for k, v in items]
+    """A validated scenario from any accepted form, with overrides applied."""
+    if isinstance(overrides, Mapping):
+        texts = [f"{k}={_as_yaml(v)}" for k, v in overrides.items()]
+    else:
+        texts = list(overrides)
+    texts += [f"{k.replace('__', '.')}={_as_yaml(v)}" for k, v in settings.items()]
     if isinstance(scenario, Scenario):
         if not texts:
             return scenario
-        from sim.config import apply_overrides
-
         return validate(apply_overrides(scenario.model_dump(), texts), scenario.name)
     if isinstance(scenario, Mapping):
-        from sim.config import apply_overrides
-
         return validate(apply_overrides(scenario, texts))
     return load_scenario(scenario, texts)
 
 
-def _pairs(overrides: Iterable[str] | Mapping[str, Any]) -> list[tuple[str, Any]]:
-    if isinstance(overrides, Mapping):
-        return list(overrides.items())
-    out = []
-    for item in overrides:
-        key, _, value = item.partition("=")
-        out.append((key, _Raw(value)))
-    return out
-
-
-class _Raw(str):
-    """An override value already in YAML text form."""
-
-
-def _yaml_scalar(value: Any) -> str:
-    import yaml
-
-    if isinstance(value, _Raw):
-        return str(value)
+def _as_yaml(value: Any) -> str:
+    """A Python value as the YAML text an override carries."""
     return yaml.safe_dump(value, default_flow_style=True).strip().removesuffix("...").strip()
 
 

@@ -76,6 +76,15 @@ def test_bad_command_line_values_exit_2(capsys):
     assert _exit_code(["run", "--set", "nokeyvalue"]) == 2
 
 
+def test_unwritable_output_folder_is_a_clear_error(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    code = main(["run", str(SCENARIOS / "teaching.yaml"), "--steps", "2", "--out", str(blocker)])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --out") and err.count("\n") == 1
+
+
 def _exit_code(argv):
     try:
         return main(argv)

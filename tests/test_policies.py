@@ -65,6 +65,13 @@ def join(policy, kind="combat", me=None, seed=0):
     return policy.join_exercise(ctx)
 
 
+@pytest.mark.parametrize("name", sorted(registered()))
+def test_every_registered_policy_documents_every_parameter(name):
+    cls = registered()[name]
+    assert set(cls.parameter_docs()) == set(cls.parameters())
+    make(name)  # its defaults are valid
+
+
 def test_all_five_built_ins_are_registered_with_descriptions():
     names = set(registered())
     assert {
