@@ -407,11 +407,25 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     if not isinstance(raw, dict):
         raise ConfigError(f"{label}: expected a mapping of settings at the top level")
     _add_import_paths(path.parent)
+    return from_mapping(raw, overrides, path.parent, label)
+
+
+def from_mapping(
+    raw: Mapping[str, Any],
+    overrides: Iterable[str] = (),
+    folder: Path | None = None,
+    label: str = "<scenario>",
+) -> Scenario:
+    """Override, merge the data files (relative to ``folder``, default the working
+    directory) and validate a scenario mapping. Overrides of ``data`` come first, so that
+    they choose the files merged; the others apply to the merged scenario.
+    """
+    folder = folder if folder is not None else Path.cwd()
     overrides = list(overrides)
-    early = [o for o in overrides if o.strip().startswith("data.")]
+    early = [o for o in overrides if o.strip().split("=", 1)[0].split(".")[0] == "data"]
     try:
-        raw = apply_overrides(raw, early)  # data files first: they are merged next
-        raw = merge_data_files(raw, path.parent)
+        raw = apply_overrides(raw, early)
+        raw = merge_data_files(raw, folder)
         raw = apply_overrides(raw, [o for o in overrides if o not in early])
     except _FieldError as err:
         raise ConfigError(f"{label}: {format_loc(err.loc)}: {err.msg}") from None
@@ -544,8 +558,11 @@ def merge_data_files(raw: Mapping[str, Any], folder: Path) -> dict[str, Any]:
             if row["name"] not in by_name:
                 where = ("data", "exposure", f"row {i + 2}", "name")
                 _known(row["name"], [n for n in by_name if isinstance(n, str)], where, "member")
-            exposure = by_name[row["name"]].setdefault("exposure", {})
-            exposure.setdefault(row["threat"], row["multiplier"])  # the YAML's value wins
+            member = by_name[row["name"]]
+            if member.get("exposure") is None:
+                member["exposure"] = {}
+            if isinstance(member["exposure"], dict):  # else validation reports the YAML's value
+                member["exposure"].setdefault(row["threat"], row["multiplier"])  # YAML wins
     if "borders" in data:
         rows = _read_csv(folder, data["borders"], ("data", "borders"), ("a", "b", "kind"))
         borders = [
@@ -569,11 +586,12 @@ def _read_csv(
         raise _FieldError(loc, f"no such file {str(path)!r}") from None
     except (OSError, csv.Error, UnicodeDecodeError) as err:
         raise _FieldError(loc, f"cannot read {str(path)!r}: {err}") from None
+    rows = [{k: (v or "").strip() for k, v in row.items() if k is not None} for row in rows]
     for i, row in enumerate(rows):
         for column in required:
             if not row.get(column):
                 raise _FieldError(loc, f"{path.name} row {i + 2}: column {column!r} is empty")
-    return [{k: (v or "").strip() for k, v in row.items() if k is not None} for row in rows]
+    return rows
 
 
 # --------------------------------------------------------------------------- overrides

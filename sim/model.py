@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -15,7 +16,14 @@ from mesa import DataCollector, Model
 from mesa.discrete_space import Network
 
 from sim import budgets, exercises, intelligence, response
-from sim.config import PolicySpec, Scenario, apply_overrides, load_scenario, validate
+from sim.config import (
+    PolicySpec,
+    Scenario,
+    apply_overrides,
+    from_mapping,
+    load_scenario,
+    validate,
+)
 from sim.relations import Relations
 from sim.states import MemberState, derived_intel_capacity
 from sim.threats import Threat
@@ -289,7 +297,7 @@ def mix_counts(mix: Mapping[str, float], n: int) -> dict[str, int]:
     """
     exact = {name: share * n for name, share in mix.items()}
     counts = {name: int(value) for name, value in exact.items()}
-    spare = min(n, round(sum(exact.values()))) - sum(counts.values())
+    spare = min(n, math.floor(sum(exact.values()) + 0.5)) - sum(counts.values())
     by_remainder = sorted(exact, key=lambda k: -(exact[k] - counts[k]))
     for name in by_remainder[: max(0, spare)]:
         counts[name] += 1
@@ -312,7 +320,7 @@ def _resolve_scenario(
             return scenario
         return validate(apply_overrides(scenario.model_dump(), texts), scenario.name)
     if isinstance(scenario, Mapping):
-        return validate(apply_overrides(scenario, texts))
+        return from_mapping(scenario, texts)
     return load_scenario(scenario, texts)
 
 

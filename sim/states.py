@@ -144,7 +144,7 @@ class MemberState(FixedAgent):
             help_given=dict(self.help_given),
             refused_by=dict(self.refused_by),
             damage_last_year_pct_gdp=self.damage_last_year_pct_gdp(),
-            active_threats=sum(1 for t in model.active_threats() if t.host is self),
+            active_threats=sum(1 for t in model.active_threats() if t.host is self and t.detected),
         )
 
     def advance_economy(self) -> None:

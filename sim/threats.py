@@ -61,8 +61,13 @@ class Threat(FixedAgent):
         self.peak_size = self.size
         self.origin = origin.unique_id if origin is not None else None
         self.emerged_month = model.month
-        self.projected_overt_month = model.month + months_to_overt(
-            self.size, self.cfg, model.months_per_step
+        # A spill-over is created during the threats' own update and starts growing a step
+        # later than a threat arriving at the start of the step.
+        delay = (
+            model.months_per_step if origin is not None and self.size < self.cfg.overt_size else 0
+        )
+        self.projected_overt_month = (
+            model.month + months_to_overt(self.size, self.cfg, model.months_per_step) + delay
         )
         self.overt_month: int | None = model.month if self.size >= self.cfg.overt_size else None
         self.detected_month: int | None = None

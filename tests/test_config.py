@@ -163,3 +163,17 @@ def test_data_files_can_be_overridden_from_the_command_line(write, tmp_path):
     path = write("name: x\ndata: {members: a.csv}\n")
     assert load_scenario(path).member_names == ["A", "B"]
     assert load_scenario(path, ["data.members=b.csv"]).member_names == ["C", "D"]
+
+
+def test_edge_cases_of_data_files(write, tmp_path):
+    (tmp_path / "exp.csv").write_text("name,threat,multiplier\nBeta,aggression,2.5\n")
+    text = MINIMAL.replace("defence_pct_gdp: 1.0}", "defence_pct_gdp: 1.0, exposure: }")
+    assert load_scenario(write(text + "data: {exposure: exp.csv}\n")).members[1].exposure == {
+        "aggression": 2.5
+    }
+    (tmp_path / "m.csv").write_text("name,gdp_usd_bn,defence_pct_gdp\nA,10,1\n   ,20,2\n")
+    with pytest.raises(ConfigError, match="row 3: column 'name' is empty"):
+        load_scenario(write("name: x\ndata: {members: m.csv}\n"))
+    (tmp_path / "ok.csv").write_text("name,gdp_usd_bn,defence_pct_gdp\nA,10,1\nB,20,2\n")
+    config = load_scenario(write("name: x\n"), ["data={members: ok.csv}"])
+    assert config.member_names == ["A", "B"]

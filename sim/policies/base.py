@@ -92,7 +92,7 @@ class SelfView:
         help_given: times it helped each partner.
         refused_by: times each partner refused or abandoned it when asked.
         damage_last_year_pct_gdp: damage it suffered over the last 12 months, % of GDP.
-        active_threats: threats currently hitting it.
+        active_threats: detected threats currently hitting it.
     """
 
     name: str

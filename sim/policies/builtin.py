@@ -205,6 +205,7 @@ class SelfInterested(Policy):
             "stake_threshold",
             "obligated_minimum",
             "ally_substitution",
+            "public_share",
             "adjust",
         ):
             check_range(self, name)
