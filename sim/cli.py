@@ -64,6 +64,29 @@ def build_parser() -> argparse.ArgumentParser:
     _add_overrides(validate)
     validate.set_defaults(func=cmd_validate)
 
+    batch = sub.add_parser(
+        "batch", help="run one scenario many times and summarise outcome statistics"
+    )
+    batch.add_argument("scenario", help="scenario file")
+    batch.add_argument(
+        "--replications", "-n", type=_positive_int, default=30,
+        help="number of runs (default: 30); run r uses the r-th seed drawn from --seed",
+    )  # fmt: skip
+    batch.add_argument("--seed", type=int, default=0, help="root seed of the runs' seeds")
+    _add_overrides(batch)
+    _add_batch_options(batch)
+    batch.set_defaults(func=cmd_batch)
+
+    experiment = sub.add_parser(
+        "experiment", help="run an experiment file: variants x parameter grid x replications"
+    )
+    experiment.add_argument("experiment", help="experiment file (see experiments/)")
+    experiment.add_argument(
+        "--replications", "-n", type=_positive_int, help="override the file's replications"
+    )
+    _add_batch_options(experiment)
+    experiment.set_defaults(func=cmd_experiment)
+
     policies = sub.add_parser("policies", help="list the available policies")
     policies.set_defaults(func=cmd_policies)
     return parser
@@ -75,6 +98,26 @@ def _add_overrides(parser: argparse.ArgumentParser) -> None:
         help="override a scenario field by dotted path, e.g. rules.preset=collective_commitment "
         "or members.Laos.policy=free_rider (repeatable; values are YAML)",
     )  # fmt: skip
+
+
+def _add_batch_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--workers", "-j", type=_positive_int, default=None,
+        help="local worker processes (default: all cores)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--out", type=Path, help="results folder (default: results/<name>-<date-time>)"
+    )
+    parser.add_argument(
+        "--resume", action="store_true",
+        help="complete the results folder an interrupted batch left (needs --out)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--scheduler", metavar="ADDRESS",
+        help="run on a Dask cluster, e.g. tcp://HOST:8786 (pip install 'cdsim[dask]')",
+    )  # fmt: skip
+    parser.add_argument("--csv", action="store_true", help="also write runs.csv")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def _positive_int(text: str) -> int:
@@ -113,6 +156,83 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(format_summary(result))
     print(f"\nTables written to {out}/")
     return 0
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    """``cdsim batch``."""
+    from sim.experiment import plan, single_scenario
+
+    load_scenario(args.scenario, args.overrides)  # one clear error before anything starts
+    experiment = single_scenario(args.scenario, args.replications, args.overrides, args.seed)
+    return _run_plan(plan(experiment, args.scenario), args)
+
+
+def cmd_experiment(args: argparse.Namespace) -> int:
+    """``cdsim experiment``."""
+    from sim.experiment import load_experiment, plan
+
+    experiment = load_experiment(args.experiment)
+    if args.replications:
+        experiment = experiment.model_copy(update={"replications": args.replications})
+    return _run_plan(plan(experiment, args.experiment), args)
+
+
+def _run_plan(the_plan, args: argparse.Namespace) -> int:  # noqa: ANN001  (a Plan)
+    from sim.batch import BatchError, BatchInterrupted, run_batch
+
+    if args.resume and args.out is None:
+        print("error: --resume needs --out (the folder to complete)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    out = args.out or Path("results") / f"{the_plan.experiment.name}-{stamp}"
+    n = len(the_plan.runs)
+    where = f"Dask cluster {args.scheduler}" if args.scheduler else (
+        f"{args.workers or os.cpu_count()} worker process(es)"
+    )  # fmt: skip
+    print(f"{the_plan.experiment.name}: {n} runs on {where} -> {out}/", file=sys.stderr)
+    try:
+        outcome = run_batch(
+            the_plan, out, workers=args.workers, resume=args.resume, scheduler=args.scheduler,
+            progress=not args.no_progress, csv=args.csv, command=["cdsim", *sys.argv[1:]],
+        )  # fmt: skip
+    except BatchError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BatchInterrupted as stop:
+        print(f"{stop}; run the same command with --resume --out {out} to complete it",
+              file=sys.stderr)  # fmt: skip
+        return 130
+    print(format_batch(the_plan, outcome))
+    return 1 if outcome.failed else 0
+
+
+def format_batch(the_plan, outcome) -> str:  # noqa: ANN001
+    """The statistics of a batch as text: one table per setting, then the differences."""
+    exp = the_plan.experiment
+    lines = []
+    if exp.question:
+        lines += [exp.question.strip(), ""]
+    keys = ["variant", *the_plan.grid_keys]
+    table_cols = ["mean", "std", "median", "ci_low", "ci_high", "n"]
+    for key, group in outcome.summary.groupby(keys, sort=False, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        if len(the_plan.experiment.variants) > 1 or the_plan.grid_keys:
+            lines.append(", ".join(f"{k} = {v}" for k, v in zip(keys, key, strict=True)))
+        table = group.set_index("metric")[table_cols]
+        lines += [table.to_string(float_format=lambda x: f"{x:.4g}"), ""]
+    if len(outcome.differences):
+        lines.append(f"Paired differences against {exp.baseline_variant!r} (same seeds):")
+        cols = [*the_plan.grid_keys, "variant", "metric", "mean_diff", "ci_low", "ci_high",
+                "p_value"]  # fmt: skip
+        lines += [outcome.differences[cols].to_string(index=False,
+                  float_format=lambda x: f"{x:.4g}"), ""]  # fmt: skip
+    ok = len(outcome.runs) - outcome.failed
+    lines.append(
+        f"{ok} runs ok, {outcome.failed} failed ({outcome.seconds:.1f} s); results in "
+        f"{outcome.folder}/"
+        + (" - failures and tracebacks in runs.parquet" if outcome.failed else "")
+    )
+    return "\n".join(lines)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

@@ -315,6 +315,16 @@ class Scenario(_Config):
             return data
         merged = {k: dict(v) for k, v in DEFAULT_THREATS.items()}
         for key, value in given.items():
+            if key not in merged and isinstance(value, Mapping):
+                missing = [f for f in ThreatTypeConfig.model_fields if f not in value]
+                if missing:  # most likely a typo of a known type: do not invent a new one
+                    close = difflib.get_close_matches(str(key), list(DEFAULT_THREATS), n=1)
+                    hint = f"did you mean {close[0]!r}? " if close else ""
+                    raise _FieldError(
+                        ("threats", key),
+                        f"unknown threat type; {hint}(a new type must set every field; "
+                        f"missing: {', '.join(missing)})",
+                    )
             merged[key] = {**merged.get(key, {}), **value} if isinstance(value, Mapping) else value
         return {**data, "threats": merged}
 
@@ -390,6 +400,13 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
         ConfigError: one line naming the file and the field.
     """
     path = Path(path)
+    raw = read_yaml(path)
+    add_import_paths(path.parent)
+    return from_mapping(raw, overrides, path.parent, str(path))
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """A YAML file's top-level mapping (raises ConfigError naming the file and line)."""
     label = str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -406,8 +423,7 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
         raise ConfigError(f"{label}{where}: malformed YAML: {problem}") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{label}: expected a mapping of settings at the top level")
-    _add_import_paths(path.parent)
-    return from_mapping(raw, overrides, path.parent, label)
+    return raw
 
 
 def from_mapping(
@@ -439,10 +455,11 @@ def validate(raw: Mapping[str, Any], label: str = "<scenario>") -> Scenario:
     except _FieldError as err:
         raise ConfigError(f"{label}: {format_loc(err.loc, raw)}: {err.msg}") from None
     except ValidationError as err:
-        raise ConfigError(f"{label}: {_describe(err, raw)}") from None
+        raise ConfigError(f"{label}: {describe_error(err, raw)}") from None
 
 
-def _describe(err: ValidationError, raw: Mapping[str, Any]) -> str:
+def describe_error(err: ValidationError, raw: Mapping[str, Any]) -> str:
+    """The first validation error as ``location: message`` (with a count of the others)."""
     first = err.errors(include_url=False)[0]
     loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and "[" in p))
     kind = first["type"]
@@ -489,7 +506,7 @@ def _all_field_names() -> list[str]:
     return sorted(names)
 
 
-def _add_import_paths(folder: Path) -> None:
+def add_import_paths(folder: Path) -> None:
     """Let scenarios name policies in ``module:Class`` form from their own folder or cwd."""
     for entry in (str(folder.resolve()), str(Path.cwd())):
         if entry not in sys.path:
@@ -597,12 +614,19 @@ def _read_csv(
 # --------------------------------------------------------------------------- overrides
 
 
+def override_text(key: str, value: Any) -> str:
+    """A ``key=value`` override carrying a Python value as YAML."""
+    text = yaml.safe_dump(value, default_flow_style=True).strip().removesuffix("...").strip()
+    return f"{key}={text}"
+
+
 def apply_overrides(raw: Mapping[str, Any], overrides: Iterable[str]) -> dict[str, Any]:
     """Apply ``key=value`` overrides to a raw scenario mapping (a deep copy is returned).
 
     List items are addressed by index or, for lists of named entries such as ``members``,
-    by name. A policy written as a bare name becomes ``{name: ...}`` when a key below it is
-    set, so ``members.Laos.policy.params.effort=0.2`` works on ``policy: reciprocal``.
+    by name. A ``null`` value removes the key, so the default (or the rule preset) applies.
+    A policy written as a bare name becomes ``{name: ...}`` when a key below it is set, so
+    ``members.Laos.policy.params.effort=0.2`` works on ``policy: reciprocal``.
     """
     import copy
 
@@ -645,7 +669,10 @@ def _assign(node: Any, part: str, value: Any, path: list[str]) -> None:
     if isinstance(node, list):
         node[_index(node, part, path)] = value
     elif isinstance(node, dict):
-        node[part] = value
+        if value is None:
+            node.pop(part, None)  # null: back to the default (or the rule preset's value)
+        else:
+            node[part] = value
     else:
         raise _FieldError(tuple(path), "cannot set a key below a plain value")
 

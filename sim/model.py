@@ -11,7 +11,6 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
-import yaml
 from mesa import DataCollector, Model
 from mesa.discrete_space import Network
 
@@ -22,6 +21,7 @@ from sim.config import (
     apply_overrides,
     from_mapping,
     load_scenario,
+    override_text,
     validate,
 )
 from sim.relations import Relations
@@ -311,10 +311,10 @@ def _resolve_scenario(
 ) -> Scenario:
     """A validated scenario from any accepted form, with overrides applied."""
     if isinstance(overrides, Mapping):
-        texts = [f"{k}={_as_yaml(v)}" for k, v in overrides.items()]
+        texts = [override_text(k, v) for k, v in overrides.items()]
     else:
         texts = list(overrides)
-    texts += [f"{k.replace('__', '.')}={_as_yaml(v)}" for k, v in settings.items()]
+    texts += [override_text(k.replace("__", "."), v) for k, v in settings.items()]
     if isinstance(scenario, Scenario):
         if not texts:
             return scenario
@@ -322,11 +322,6 @@ def _resolve_scenario(
     if isinstance(scenario, Mapping):
         return from_mapping(scenario, texts)
     return load_scenario(scenario, texts)
-
-
-def _as_yaml(value: Any) -> str:
-    """A Python value as the YAML text an override carries."""
-    return yaml.safe_dump(value, default_flow_style=True).strip().removesuffix("...").strip()
 
 
 # ---------------------------------------------------------------------- reporters

@@ -1,0 +1,473 @@
+"""Batch execution: the runs of a plan, in chunks, on local processes or a Dask cluster.
+
+Written once against ``concurrent.futures.Executor``: a process pool locally, or the
+executor of a Dask ``Client`` (``--scheduler tcp://HOST:PORT``). Workers receive plain data
+(the base scenario as a dict, the runs' overrides and seeds), run a chunk, and write its
+results themselves as Parquet part files, so the main process holds only counts: memory
+stays bounded however many runs. A part is written atomically (to a temporary name, then
+renamed), so an interrupted batch keeps every finished chunk and ``--resume`` runs only
+what is missing. A run that raises is recorded with its error and traceback; the rest go on.
+
+Results folder::
+
+    manifest.json        what was run, seeds, versions, git commit, times, failures
+    runs/part-*.parquet  one row per run (inputs beside outcomes), as workers wrote them
+    series/part-*.parquet one row per run and step (the per-step table of every run)
+    runs.parquet         all runs, one table (also runs.csv with --csv)
+    summary.csv/.md      statistics of every outcome metric per variant and grid point
+    differences.csv/.md  paired differences against the baseline variant (several variants)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+import time
+import traceback
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from importlib import metadata
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim import statistics
+from sim.config import Scenario, add_import_paths, from_mapping
+from sim.experiment import Plan, Run, replication_seeds
+from sim.metrics import METRICS
+from sim.results import run
+
+RUNS_DIR = "runs"
+SERIES_DIR = "series"
+
+
+class BatchError(Exception):
+    """A batch cannot start or continue; the message says why, in one line."""
+
+
+class BatchInterrupted(Exception):
+    """The batch was interrupted; what finished is saved (``--resume`` completes it)."""
+
+    def __init__(self, done: int, total: int):
+        super().__init__(f"interrupted: {done} of {total} runs saved")
+        self.done = done
+        self.total = total
+
+
+@dataclass
+class BatchOutcome:
+    """What a finished batch produced."""
+
+    folder: Path
+    runs: pd.DataFrame
+    summary: pd.DataFrame
+    differences: pd.DataFrame
+    failed: int
+    seconds: float
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+
+# ------------------------------------------------------------------ worker side
+
+
+def execute_chunk(task: dict[str, Any]) -> dict[str, Any]:
+    """Run one chunk (in a worker) and write its part files; return counts only."""
+    add_import_paths(Path(task["scenario_dir"]))
+    folder = Path(task["folder"])
+    grid_keys = task["grid_keys"]
+    rows, series = [], []
+    scenarios: dict[tuple[str, ...], Scenario] = {}
+    for spec in task["runs"]:
+        start = time.perf_counter()
+        row: dict[str, Any] = {
+            "run_id": spec["run_id"],
+            "variant": spec["variant"],
+            "replication": spec["replication"],
+            "seed": spec["seed"],
+            **{key: _cell(value) for key, value in zip(grid_keys, spec["point"], strict=True)},
+        }
+        try:
+            key = tuple(spec["overrides"])
+            if key not in scenarios:
+                scenarios[key] = from_mapping(
+                    task["base"], spec["overrides"], Path(task["scenario_dir"])
+                )
+            result = run(scenarios[key], seed=spec["seed"])
+            row.update(status="ok", error="", traceback="", **result.summary)
+            steps = result.steps
+            ids = {k: row[k] for k in ("run_id", "variant", "replication", *grid_keys)}
+            series.append(steps.assign(**ids)[[*ids, *steps.columns]])
+        except Exception as err:  # isolate the failure: record it, go on with the chunk
+            row.update(
+                status="failed",
+                error=f"{type(err).__name__}: {err}",
+                traceback=traceback.format_exc(),
+                **dict.fromkeys(METRICS, math.nan),
+            )
+        row["duration_s"] = time.perf_counter() - start
+        rows.append(row)
+    part = task["part"]
+    if series:
+        _write_atomic(pd.concat(series, ignore_index=True), folder / SERIES_DIR / part)
+    runs = pd.DataFrame(rows)
+    _write_atomic(runs[_run_columns(grid_keys)], folder / RUNS_DIR / part)
+    return {"part": part, "runs": len(rows), "failed": int((runs["status"] != "ok").sum())}
+
+
+def _run_columns(grid_keys: Sequence[str]) -> list[str]:
+    return [
+        "run_id",
+        "variant",
+        "replication",
+        "seed",
+        *grid_keys,
+        "status",
+        *METRICS,
+        "duration_s",
+        "error",
+        "traceback",
+    ]
+
+
+def _cell(value: Any) -> Any:
+    """A grid value as a table cell: scalars as they are, anything else as JSON text."""
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return json.dumps(value)
+
+
+def _write_atomic(frame: pd.DataFrame, path: Path) -> None:
+    tmp = path.with_suffix(".tmp")
+    frame.to_parquet(tmp, index=False)
+    os.replace(tmp, path)
+
+
+# ------------------------------------------------------------------ main side
+
+
+def run_batch(
+    plan: Plan,
+    folder: str | Path,
+    *,
+    workers: int | None = None,
+    resume: bool = False,
+    scheduler: str | None = None,
+    chunk_size: int | None = None,
+    progress: bool = True,
+    csv: bool = False,
+    command: Sequence[str] = (),
+) -> BatchOutcome:
+    """Run every run of ``plan`` not yet in ``folder`` and write the batch's results.
+
+    Args:
+        plan: the expanded experiment.
+        folder: the results folder.
+        workers: local worker processes (default: all cores); 1 runs in this process.
+        resume: complete a folder an interrupted batch left; without it, a folder that
+            already holds results is refused.
+        scheduler: a Dask scheduler address; the runs go to that cluster instead.
+        chunk_size: runs per task (default: chosen so each worker gets about eight tasks).
+        progress: show a progress bar with an ETA.
+        csv: also write runs.csv.
+        command: the command line, for the manifest.
+
+    Raises:
+        BatchError: the folder holds other results, or the cluster is unreachable.
+        BatchInterrupted: on Ctrl-C, once finished chunks are safe.
+    """
+    folder = Path(folder)
+    fingerprint = plan.fingerprint()
+    manifest_path = folder / "manifest.json"
+    if manifest_path.exists():
+        old = json.loads(manifest_path.read_text(encoding="utf-8"))
+        if old.get("fingerprint") != fingerprint:
+            raise BatchError(
+                f"{folder} holds the results of a different experiment; choose another --out"
+            )
+        if not resume:
+            raise BatchError(
+                f"{folder} already holds results of this experiment (status: "
+                f"{old.get('status')}); add --resume to complete them, or choose another --out"
+            )
+    (folder / RUNS_DIR).mkdir(parents=True, exist_ok=True)
+    (folder / SERIES_DIR).mkdir(parents=True, exist_ok=True)
+    done = _clean_and_count(folder)
+    todo = [r for r in plan.runs if r.run_id not in done]
+    workers = workers or os.cpu_count() or 1
+    size = chunk_size or max(1, min(50, math.ceil(len(todo) / (workers * 8)) if todo else 1))
+    chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
+    manifest = _manifest(plan, fingerprint, workers, scheduler, size, command)
+    manifest["status"] = "running"
+    _write_json(manifest_path, manifest)
+
+    start = time.perf_counter()
+    bar = _progress(len(plan.runs), len(done), progress)
+    finished = len(done)
+    try:
+        for result in _execute(plan, folder, chunks, workers, scheduler):
+            finished += result["runs"]
+            bar.update(result["runs"])
+            if result["failed"]:
+                bar.set_postfix(failed=result["failed"], refresh=False)
+    except KeyboardInterrupt:
+        bar.close()
+        manifest.update(status="interrupted", finished=_now())
+        _write_json(manifest_path, manifest)
+        raise BatchInterrupted(len(_clean_and_count(folder)), len(plan.runs)) from None
+    bar.close()
+    return _finish(plan, folder, manifest, time.perf_counter() - start, csv)
+
+
+def _execute(
+    plan: Plan, folder: Path, chunks: list[list[Run]], workers: int, scheduler: str | None
+) -> Iterable[dict[str, Any]]:
+    """Yield each chunk's counts as it completes, on the chosen backend."""
+    tasks = [_task(plan, folder, chunk) for chunk in chunks]
+    if not tasks:
+        return
+    if scheduler is None and workers == 1:
+        for task in tasks:
+            yield execute_chunk(task)
+        return
+    with _executor(workers, scheduler) as executor:
+        futures: list[Future] = [executor.submit(execute_chunk, t) for t in tasks]
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+
+
+class _executor:
+    """A local process pool, or a Dask cluster's executor, closed on exit."""
+
+    def __init__(self, workers: int, scheduler: str | None):
+        self.client = None
+        if scheduler is None:
+            self.executor: Executor = ProcessPoolExecutor(
+                max_workers=workers, mp_context=get_context("forkserver")
+            )
+            return
+        try:
+            from dask.distributed import Client
+        except ImportError:
+            raise BatchError(
+                "--scheduler needs Dask: pip install 'cdsim[dask]' (or dask[distributed])"
+            ) from None
+        try:
+            self.client = Client(scheduler, timeout="20s")
+        except OSError as err:
+            raise BatchError(f"--scheduler {scheduler}: cannot connect ({err})") from None
+        self.executor = self.client.get_executor()
+
+    def __enter__(self) -> Executor:
+        return self.executor
+
+    def __exit__(self, *exc: object) -> None:
+        if self.client is not None:
+            self.client.close()
+        else:
+            self.executor.shutdown(wait=exc[0] is None, cancel_futures=True)
+
+
+def _task(plan: Plan, folder: Path, chunk: list[Run]) -> dict[str, Any]:
+    return {
+        "base": plan.base,
+        "scenario_dir": plan.scenario_dir,
+        "folder": str(folder),
+        "grid_keys": list(plan.grid_keys),
+        "part": f"part-{chunk[0].run_id:07d}-{chunk[-1].run_id:07d}.parquet",
+        "runs": [
+            {
+                "run_id": r.run_id,
+                "variant": r.variant,
+                "replication": r.replication,
+                "seed": r.seed,
+                "point": [v for _, v in r.point],
+                "overrides": plan.overrides(r),
+            }
+            for r in chunk
+        ],
+    }
+
+
+def _clean_and_count(folder: Path) -> set[int]:
+    """Remove leftovers of an interrupted write; return the ids of the runs saved."""
+    for tmp in (folder / RUNS_DIR).glob("*.tmp"):
+        tmp.unlink()
+    for tmp in (folder / SERIES_DIR).glob("*.tmp"):
+        tmp.unlink()
+    runs = {p.name for p in (folder / RUNS_DIR).glob("part-*.parquet")}
+    for orphan in (folder / SERIES_DIR).glob("part-*.parquet"):
+        if orphan.name not in runs:  # its runs part was never written: the chunk reruns
+            orphan.unlink()
+    done: set[int] = set()
+    for name in sorted(runs):
+        ids = pd.read_parquet(folder / RUNS_DIR / name, columns=["run_id"])["run_id"]
+        done.update(int(i) for i in ids)
+    return done
+
+
+def read_runs(folder: str | Path) -> pd.DataFrame:
+    """All run rows saved in a results folder, ordered by run id."""
+    parts = sorted((Path(folder) / RUNS_DIR).glob("part-*.parquet"))
+    if not parts:
+        return pd.DataFrame()
+    frame = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
+    return frame.sort_values("run_id", kind="stable").reset_index(drop=True)
+
+
+def read_series(folder: str | Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """The per-step table of every run in a results folder (one row per run and step)."""
+    frame = pd.read_parquet(Path(folder) / SERIES_DIR, columns=columns)
+    return frame.sort_values(["run_id", "month"], kind="stable").reset_index(drop=True)
+
+
+def _finish(
+    plan: Plan, folder: Path, manifest: dict[str, Any], seconds: float, csv: bool
+) -> BatchOutcome:
+    runs = read_runs(folder)
+    runs.to_parquet(folder / "runs.parquet", index=False)
+    if csv:
+        runs.drop(columns=["traceback"]).to_csv(folder / "runs.csv", index=False)
+    metrics = list(METRICS)
+    by = ["variant", *plan.grid_keys]
+    summary = statistics.describe(runs, metrics, by=by)
+    summary.to_csv(folder / "summary.csv", index=False)
+    (folder / "summary.md").write_text(markdown_summary(plan, summary), encoding="utf-8")
+    differences = pd.DataFrame()
+    if len(plan.experiment.variants) > 1:
+        differences = statistics.paired_differences(
+            runs, metrics, plan.experiment.baseline_variant, by=list(plan.grid_keys)
+        )
+        differences.to_csv(folder / "differences.csv", index=False)
+        (folder / "differences.md").write_text(
+            markdown_differences(plan, differences), encoding="utf-8"
+        )
+    failed = runs[runs["status"] != "ok"]
+    manifest.update(
+        status="complete",
+        finished=_now(),
+        runs_total=len(plan.runs),
+        runs_ok=int((runs["status"] == "ok").sum()),
+        runs_failed=len(failed),
+        failed_run_ids=[int(i) for i in failed["run_id"][:1000]],
+        seconds_this_session=round(seconds, 3),
+    )
+    _write_json(folder / "manifest.json", manifest)
+    return BatchOutcome(folder, runs, summary, differences, len(failed), seconds, manifest)
+
+
+def markdown_summary(plan: Plan, summary: pd.DataFrame) -> str:
+    """The summary statistics as Markdown, one table per variant and grid point."""
+    exp = plan.experiment
+    lines = [f"# {exp.name}", ""]
+    if exp.question:
+        lines += [exp.question.strip(), ""]
+    lines += [f"{exp.replications} replications per setting; 95 % confidence intervals.", ""]
+    keys = ["variant", *plan.grid_keys]
+    for key, group in summary.groupby(keys, sort=False, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        title = ", ".join(f"{k} = {v}" for k, v in zip(keys, key, strict=True))
+        lines += [f"## {title}", ""]
+        table = group[["metric", "n", "mean", "std", "median", "ci_low", "ci_high"]]
+        lines += [table.to_markdown(index=False, floatfmt=".4g"), ""]
+    return "\n".join(lines)
+
+
+def markdown_differences(plan: Plan, differences: pd.DataFrame) -> str:
+    """Paired differences against the baseline as Markdown."""
+    exp = plan.experiment
+    lines = [
+        f"# {exp.name}: differences against {exp.baseline_variant!r}",
+        "",
+        "Each variant minus the baseline, paired by replication (same seeds); "
+        "95 % confidence intervals; p-values of paired t-tests.",
+        "",
+    ]
+    keys = ["variant", *plan.grid_keys]
+    for key, group in differences.groupby(keys, sort=False, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        title = ", ".join(f"{k} = {v}" for k, v in zip(keys, key, strict=True))
+        lines += [f"## {title}", ""]
+        cols = ["metric", "n_pairs", "mean_diff", "ci_low", "ci_high", "p_value"]
+        lines += [group[cols].to_markdown(index=False, floatfmt=".4g"), ""]
+    return "\n".join(lines)
+
+
+def _progress(total: int, initial: int, enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, initial=initial, unit="run", disable=not enabled, smoothing=0.1)
+
+
+def _manifest(
+    plan: Plan,
+    fingerprint: str,
+    workers: int,
+    scheduler: str | None,
+    chunk_size: int,
+    command: Sequence[str],
+) -> dict[str, Any]:
+    versions = {"python": platform.python_version()}
+    for package in ("cdsim", "mesa", "numpy", "pandas", "pydantic", "pyarrow", "distributed"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            continue
+    return {
+        "experiment": plan.experiment.model_dump(mode="json"),
+        "fingerprint": fingerprint,
+        "root_seed": plan.experiment.seed,
+        "replication_seeds": replication_seeds(plan.experiment.seed, plan.experiment.replications),
+        "runs_total": len(plan.runs),
+        "grid": list(plan.grid_keys),
+        "backend": f"dask {scheduler}" if scheduler else f"{workers} local process(es)",
+        "chunk_size": chunk_size,
+        "versions": versions,
+        "git_commit": _git_commit(),
+        "command": list(command) or sys.argv,
+        "started": _now(),
+    }
+
+
+def _git_commit() -> str | None:
+    """The commit of the code that ran (with '-dirty' for local changes), if in a checkout."""
+    here = Path(__file__).resolve().parent
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(here), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(here), "status", "--porcelain", "--", "."],
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return head + ("-dirty" if dirty else "")
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
+    os.replace(tmp, path)

@@ -1,0 +1,190 @@
+"""Experiment files: a base scenario, variants, a parameter grid, replications.
+
+An experiment is data (as in the EMA Workbench): it expands into a plan of runs, one per
+variant x grid point x replication. Replication *r* has the same seed in every variant and
+grid point (common random numbers), so outcomes can be compared pairwise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from sim.config import (
+    ConfigError,
+    Scenario,
+    add_import_paths,
+    describe_error,
+    from_mapping,
+    load_scenario,
+    override_text,
+    read_yaml,
+)
+
+
+class ExperimentConfig(BaseModel):
+    """A validated experiment file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    question: str = ""  # what the experiment asks, in a sentence
+    scenario: str  # the base scenario file, relative to the experiment file
+    replications: Annotated[int, Field(ge=1)] = 30
+    seed: int = 0  # root seed: replication seeds are drawn from it
+    steps: Annotated[int, Field(ge=1)] | None = None  # overrides the scenario's steps
+    set: dict[str, Any] = Field(default_factory=dict)  # overrides applied to every run
+    variants: dict[str, dict[str, Any]] = Field(default_factory=lambda: {"base": {}})
+    baseline: str | None = None  # variant the others are compared with (default: the first)
+    grid: dict[str, list[Any]] = Field(default_factory=dict)  # dotted path -> values
+
+    @model_validator(mode="after")
+    def _check(self) -> ExperimentConfig:
+        if not self.variants:
+            raise ValueError("variants: at least one variant is needed")
+        if self.baseline is not None and self.baseline not in self.variants:
+            known = ", ".join(self.variants)
+            raise ValueError(f"baseline {self.baseline!r} is not a variant (variants: {known})")
+        for key, values in self.grid.items():
+            if not values:
+                raise ValueError(f"grid.{key}: needs at least one value")
+        return self
+
+    @property
+    def baseline_variant(self) -> str:
+        """The variant differences are measured against."""
+        return self.baseline or next(iter(self.variants))
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run of the plan: which variant, grid point and replication, with its seed."""
+
+    run_id: int
+    variant: str
+    point: tuple[tuple[str, Any], ...]  # grid values, in grid order
+    replication: int
+    seed: int
+
+    @property
+    def point_dict(self) -> dict[str, Any]:
+        """The grid point as a mapping."""
+        return dict(self.point)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """An experiment expanded: the base scenario as plain data, and every run."""
+
+    experiment: ExperimentConfig
+    base: dict[str, Any]  # the base scenario file's mapping, as written (data files unmerged)
+    scenario_dir: str  # its folder: data files and users' own policies (module:Class) are here
+    runs: tuple[Run, ...]
+    grid_keys: tuple[str, ...]
+
+    def overrides(self, run: Run) -> list[str]:
+        """The ``key=value`` overrides that make ``run``'s scenario from the base."""
+        exp = self.experiment
+        items = {**exp.set, **exp.variants[run.variant], **dict(run.point)}
+        if exp.steps is not None:
+            items.setdefault("steps", exp.steps)
+        return [override_text(k, v) for k, v in items.items()]
+
+    def scenario_for(self, run: Run) -> Scenario:
+        """The validated scenario of ``run``."""
+        return from_mapping(self.base, self.overrides(run), Path(self.scenario_dir))
+
+    def fingerprint(self) -> str:
+        """A hash of everything that determines the results (for safe resuming)."""
+        data = {
+            "experiment": self.experiment.model_dump(mode="json"),
+            "base": self.base,
+            "runs": [
+                (r.run_id, r.variant, repr(r.point), r.replication, r.seed) for r in self.runs
+            ],
+        }
+        text = json.dumps(data, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def replication_seeds(root: int, n: int) -> list[int]:
+    """``n`` independent run seeds from a root seed (numpy SeedSequence)."""
+    state = np.random.SeedSequence(root).generate_state(n, dtype=np.uint64)
+    return [int(s >> np.uint64(1)) for s in state]  # non-negative, fits a signed int64
+
+
+def load_experiment(path: str | Path) -> ExperimentConfig:
+    """Read and validate an experiment file (raises ConfigError with one line)."""
+    path = Path(path)
+    label = str(path)
+    raw = read_yaml(path)
+    raw = {**raw, "variants": _plain_variants(raw.get("variants"))}
+    if raw["variants"] is None:
+        raw.pop("variants")
+    try:
+        config = ExperimentConfig.model_validate(raw)
+    except ValidationError as err:
+        raise ConfigError(f"{label}: {describe_error(err, raw)}") from None
+    scenario_path = (path.parent / config.scenario).resolve()
+    return config.model_copy(update={"scenario": str(scenario_path)})
+
+
+def _plain_variants(variants: Any) -> Any:
+    """Variants written as a list of names (no overrides) become a mapping."""
+    if isinstance(variants, list) and all(isinstance(v, str) for v in variants):
+        return {v: {} for v in variants}
+    return variants
+
+
+def single_scenario(
+    path: str | Path, replications: int, overrides: list[str] | None = None, seed: int = 0
+) -> ExperimentConfig:
+    """The experiment of ``cdsim batch``: one scenario, one variant, ``replications`` runs."""
+    items = {}
+    for item in overrides or []:
+        key, _, value = item.partition("=")
+        items[key.strip()] = yaml.safe_load(value) if value.strip() else None
+    return ExperimentConfig(
+        name=Path(path).stem,
+        scenario=str(Path(path).resolve()),
+        replications=replications,
+        seed=seed,
+        set=items,
+    )
+
+
+def plan(experiment: ExperimentConfig, label: str = "") -> Plan:
+    """Expand an experiment into its runs, validating every variant and grid point first."""
+    base_path = Path(experiment.scenario)
+    add_import_paths(base_path.parent)
+    base = read_yaml(base_path)  # as written, so that a variant's preset fills the knobs
+    load_scenario(base_path)  # the file itself must be valid
+    keys = tuple(experiment.grid)
+    points = [tuple(zip(keys, values, strict=True)) for values in
+              itertools.product(*experiment.grid.values())]  # fmt: skip
+    seeds = replication_seeds(experiment.seed, experiment.replications)
+    runs = []
+    for variant in experiment.variants:
+        for point in points:
+            for rep, seed in enumerate(seeds):
+                runs.append(Run(len(runs), variant, point, rep, seed))
+    result = Plan(experiment, base, str(base_path.parent), tuple(runs), keys)
+    where = label or experiment.name
+    for variant in experiment.variants:  # fail before the first run, naming the place
+        for point in points:
+            probe = Run(-1, variant, point, 0, 0)
+            try:
+                result.scenario_for(probe)
+            except ConfigError as err:
+                at = f"variant {variant!r}" + (f", grid point {dict(point)}" if point else "")
+                message = str(err).removeprefix("<scenario>: ")
+                raise ConfigError(f"{where}: {at}: {message}") from None
+    return result

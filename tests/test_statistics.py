@@ -1,0 +1,65 @@
+"""Statistics against values computed by hand."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from sim.statistics import describe, mean_ci, paired_differences
+
+
+def test_mean_ci_matches_the_t_interval_by_hand():
+    # mean 2.5, sd sqrt(5/3) = 1.2910, sem 0.6455, t(0.975, 3) = 3.1824
+    low, high = mean_ci([1, 2, 3, 4])
+    assert low == pytest.approx(2.5 - 3.18245 * 0.645497, abs=1e-4)
+    assert high == pytest.approx(2.5 + 3.18245 * 0.645497, abs=1e-4)
+    assert all(math.isnan(v) for v in mean_ci([7.0]))
+    assert mean_ci([3, 3, 3]) == (3.0, 3.0)
+
+
+def test_describe_by_group_leaves_out_failed_runs_and_nans():
+    runs = pd.DataFrame(
+        {
+            "variant": ["a", "a", "a", "a", "b", "b", "b"],
+            "status": ["ok", "ok", "ok", "failed", "ok", "ok", "ok"],
+            "x": [1.0, 2.0, 6.0, 100.0, 10.0, float("nan"), 14.0],
+        }
+    )
+    table = describe(runs, ["x"], by=["variant"]).set_index("variant")
+    assert table.loc["a", "n"] == 3 and table.loc["a", "mean"] == pytest.approx(3.0)
+    assert table.loc["a", "median"] == 2.0
+    assert table.loc["a", "std"] == pytest.approx(math.sqrt(7.0))  # ((4 + 1 + 9) / 2)
+    assert table.loc["b", "n"] == 2 and table.loc["b", "mean"] == pytest.approx(12.0)
+
+
+def test_paired_differences_pair_by_replication():
+    runs = pd.DataFrame(
+        {
+            "variant": ["base"] * 4 + ["alt"] * 4,
+            "replication": [0, 1, 2, 3, 3, 2, 1, 0],  # order must not matter
+            "status": ["ok"] * 8,
+            "x": [10.0, 20.0, 30.0, 40.0, 44.0, 31.0, 22.0, 13.0],
+        }
+    )
+    row = paired_differences(runs, ["x"], baseline="base").iloc[0]
+    # differences 3, 2, 1, 4: mean 2.5, the same t interval as above
+    assert row["variant"] == "alt" and row["n_pairs"] == 4
+    assert row["mean_diff"] == pytest.approx(2.5)
+    assert row["ci_low"] == pytest.approx(2.5 - 3.18245 * 0.645497, abs=1e-4)
+    # paired t statistic 2.5 / 0.6455 = 3.873 with 3 df: two-sided p = 0.0305
+    assert row["p_value"] == pytest.approx(0.0305, abs=5e-4)
+
+
+def test_paired_differences_skip_pairs_with_a_failed_run():
+    runs = pd.DataFrame(
+        {
+            "variant": ["base", "base", "alt", "alt"],
+            "replication": [0, 1, 0, 1],
+            "status": ["ok", "ok", "failed", "ok"],
+            "x": [1.0, 2.0, 50.0, 5.0],
+        }
+    )
+    row = paired_differences(runs, ["x"], baseline="base").iloc[0]
+    assert row["n_pairs"] == 1 and row["mean_diff"] == 3.0 and math.isnan(row["p_value"])
