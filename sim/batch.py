@@ -27,13 +27,16 @@ import os
 import platform
 import subprocess
 import sys
+import threading
 import time
 import traceback
+import warnings
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from importlib import metadata
-from multiprocessing import get_context
+from multiprocessing import get_all_start_methods, get_context
+from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
 
@@ -100,7 +103,7 @@ def execute_chunk(task: dict[str, Any]) -> dict[str, Any]:
                 scenarios[key] = from_mapping(
                     task["base"], spec["overrides"], Path(task["scenario_dir"])
                 )
-            result = run(scenarios[key], seed=spec["seed"])
+            result = run(scenarios[key], seed=spec["seed"], detail=False)
             row.update(status="ok", error="", traceback="", **result.summary)
             steps = result.steps
             ids = {k: row[k] for k in ("run_id", "variant", "replication", *grid_keys)}
@@ -174,7 +177,7 @@ def run_batch(
         resume: complete a folder an interrupted batch left; without it, a folder that
             already holds results is refused.
         scheduler: a Dask scheduler address; the runs go to that cluster instead.
-        chunk_size: runs per task (default: chosen so each worker gets about eight tasks).
+        chunk_size: runs per task (default: about sixteen tasks per worker, at most 50 runs).
         progress: show a progress bar with an ETA.
         csv: also write runs.csv.
         command: the command line, for the manifest.
@@ -202,7 +205,7 @@ def run_batch(
     done = _clean_and_count(folder)
     todo = [r for r in plan.runs if r.run_id not in done]
     workers = workers or os.cpu_count() or 1
-    size = chunk_size or max(1, min(50, math.ceil(len(todo) / (workers * 8)) if todo else 1))
+    size = chunk_size or max(1, min(50, math.ceil(len(todo) / (workers * 16)) if todo else 1))
     chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
     manifest = _manifest(plan, fingerprint, workers, scheduler, size, command)
     manifest["status"] = "running"
@@ -237,7 +240,9 @@ def _execute(
         for task in tasks:
             yield execute_chunk(task)
         return
-    with _executor(workers, scheduler) as executor:
+    with _executor(workers, scheduler) as executor, warnings.catch_warnings():
+        # Python warns about fork() whenever native threads exist (see _process_context).
+        warnings.filterwarnings("ignore", "This process .* is multi-threaded", DeprecationWarning)
         futures: list[Future] = [executor.submit(execute_chunk, t) for t in tasks]
         try:
             for future in as_completed(futures):
@@ -255,7 +260,7 @@ class _executor:
         self.client = None
         if scheduler is None:
             self.executor: Executor = ProcessPoolExecutor(
-                max_workers=workers, mp_context=get_context("forkserver")
+                max_workers=workers, mp_context=_process_context()
             )
             return
         try:
@@ -278,6 +283,22 @@ class _executor:
             self.client.close()
         else:
             self.executor.shutdown(wait=exc[0] is None, cancel_futures=True)
+
+
+def _process_context() -> BaseContext:
+    """How to start local workers.
+
+    ``fork`` where the system has it and this process runs no other Python thread: workers
+    then start at once, with the model already imported. The native thread pools of NumPy's
+    BLAS and of Arrow re-initialise themselves in a forked child, so they do not count.
+    Otherwise ``forkserver``, whose server imports the model once for all the workers.
+    """
+    if "fork" in get_all_start_methods() and threading.active_count() == 1:
+        return get_context("fork")
+    context = get_context("forkserver" if "forkserver" in get_all_start_methods() else "spawn")
+    if context.get_start_method() == "forkserver":
+        context.set_forkserver_preload(["sim.batch"])
+    return context
 
 
 def _task(plan: Plan, folder: Path, chunk: list[Run]) -> dict[str, Any]:
@@ -408,6 +429,7 @@ def markdown_differences(plan: Plan, differences: pd.DataFrame) -> str:
 def _progress(total: int, initial: int, enabled: bool):
     from tqdm import tqdm
 
+    tqdm.monitor_interval = 0  # no monitor thread: workers can then be forked safely
     return tqdm(total=total, initial=initial, unit="run", disable=not enabled, smoothing=0.1)
 
 

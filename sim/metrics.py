@@ -58,7 +58,8 @@ def summarise(
     helped = threats[threats["first_help_month"].notna()]
     aggression = threats[threats["type"] == "aggression"]
     burden = (
-        members["gdp_usd_bn"].corr(members["defence_pct_gdp_mean"], method="spearman")
+        # Spearman: Pearson correlation of the ranks (pandas' own would import scipy)
+        members["gdp_usd_bn"].rank().corr(members["defence_pct_gdp_mean"].rank())
         if len(members) > 2 and members["defence_pct_gdp_mean"].nunique() > 1
         else math.nan
     )

@@ -61,6 +61,8 @@ class CollectiveDefenceModel(Model):
         rng: the run seed (an int); default the scenario's ``seed``, else a fresh one.
         overrides: ``key=value`` strings or a ``{dotted.key: value}`` mapping applied to the
             scenario before validation.
+        record_members: collect every member's state at every step (the member-step
+            table); batches, which do not keep it, turn it off.
         **settings: more overrides as plain keywords, ``__`` standing for a dot
             (``rules__preset="collective_commitment"``), so that Mesa's own tools
             (``mesa.batch_run``, SolaraViz) can set any scenario field.
@@ -71,6 +73,7 @@ class CollectiveDefenceModel(Model):
         scenario: Scenario | str | Path | Mapping[str, Any] = DEFAULT_SCENARIO,
         rng: int | None = None,
         overrides: Iterable[str] | Mapping[str, Any] = (),
+        record_members: bool = True,
         **settings: Any,
     ):
         scenario = _resolve_scenario(scenario, overrides, settings)
@@ -124,10 +127,11 @@ class CollectiveDefenceModel(Model):
         self.sharing_group = frozenset(scenario.rules.sharing_group)
         self.relations = Relations(scenario.relations, names)
         self.sharing = np.zeros((len(names), len(names)), dtype=bool)
+        self.group_trust = self.relations.trust_in_group(self.member_mask())
 
         self.datacollector = DataCollector(
             model_reporters=STEP_REPORTERS,
-            agenttype_reporters={MemberState: MEMBER_REPORTERS},
+            agenttype_reporters={MemberState: MEMBER_REPORTERS} if record_members else None,
             tables={"events": EVENT_COLUMNS},
         )
         self.running = True
@@ -161,9 +165,11 @@ class CollectiveDefenceModel(Model):
             exercises.hold_exercise(self)
         if self._due(self.config.relations.meeting_interval_months):
             exercises.hold_meeting(self)
+        self.group_trust = self.relations.trust_in_group(self.member_mask())
         self.check_withdrawals()
         for state, before in zip(self.states, damage_before, strict=True):
             state.damage_by_month.append(state.damage_usd_bn - before)
+        self.group_trust = self.relations.trust_in_group(self.member_mask())
         self.datacollector.collect(self)
         if self.time >= self.config.steps:
             self.running = False  # the scenario's length, for Mesa's runners and viz
@@ -210,6 +216,7 @@ class CollectiveDefenceModel(Model):
         threat.detected_month = self.month
         threat.detected_by = by.name
         threat.host.counts["threats_detected"] += 1
+        threat.host.threats_detected_now += 1
         self.tick["threats_detected"] += 1
         how = "overt" if overt else ("own intelligence" if by is threat.host else "shared")
         self.log("detected", by, partner=threat.host, threat=threat, detail=how)
@@ -218,6 +225,7 @@ class CollectiveDefenceModel(Model):
         """The threat is over: record it and take it off the map."""
         threat.resolved_month = self.month
         threat.host.counts["threats_resolved"] += 1
+        threat.host.threats_detected_now -= threat.detected
         self.tick["threats_resolved"] += 1
         self.log("resolved", threat.host, threat=threat)
         self.finished_threats.append(threat.record())
@@ -233,7 +241,7 @@ class CollectiveDefenceModel(Model):
         if not self.config.rules.withdrawal_allowed:
             return
         threshold = self.config.relations.withdrawal_threshold
-        trust = {s: s.trust_in_group() for s in self.current_members()}
+        trust = {s: float(self.group_trust[s.index]) for s in self.current_members()}
         leaving = [s for s, t in trust.items() if t == t and t < threshold]  # NaN: alone
         for state in leaving:
             state.is_member = False

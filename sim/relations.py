@@ -50,11 +50,13 @@ class Relations:
         np.fill_diagonal(self.trust, 1.0)
         np.fill_diagonal(self.interoperability, 1.0)
 
-    def trust_in_group(self, i: int, mask: np.ndarray) -> float:
-        """Mean trust of i in the members selected by ``mask`` (i itself excluded)."""
-        others = mask.copy()
-        others[i] = False
-        return float(self.trust[i, others].mean()) if others.any() else float("nan")
+    def trust_in_group(self, mask: np.ndarray) -> np.ndarray:
+        """Each state's mean trust in the members selected by ``mask``, itself excluded
+        (NaN where there is no other member)."""
+        others = mask.sum() - mask  # how many selected members besides oneself
+        total = self.trust[:, mask].sum(axis=1) - np.where(mask, 1.0, 0.0)  # drop self-trust
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(others > 0, total / np.maximum(others, 1), np.nan)
 
     def mean_off_diagonal(self, matrix: np.ndarray, mask: np.ndarray) -> float:
         """Mean of a relation over ordered pairs of distinct members selected by ``mask``."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sim import rules
-from sim.policies import Contribution, RequestContext, ResponseContext
+from sim.policies import Contribution, RequestContext, ResponseContext, SelfView
 
 if TYPE_CHECKING:
     from sim.model import CollectiveDefenceModel
@@ -20,15 +20,26 @@ if TYPE_CHECKING:
     from sim.threats import Threat
 
 
+class Views(dict):
+    """Members' views taken once per phase, on first use: the phase's decisions all see
+    the same snapshot of what each member knows."""
+
+    def __missing__(self, member: MemberState) -> SelfView:
+        self[member] = view = member.view()
+        return view
+
+
 def handle_requests(model: CollectiveDefenceModel) -> None:
-    """Requests for help with detected threats, and the group's answer to each."""
+    """Requests for help with detected threats, and the group's answer to each, in order of
+    emergence; every decision of the phase is made on the snapshot of its start."""
     rule = model.config.rules
+    views = Views()
     for threat in model.active_threats():
         host = threat.host
         if not threat.detected or threat.request is not None or not host.is_member:
             continue
         ctx = RequestContext(
-            me=host.view(),
+            me=views[host],
             threat=threat.view(),
             own_power=model.config.response.counter_rate * host.power(threat.cfg.military),
             rng=host.policy_rng,
@@ -42,13 +53,14 @@ def handle_requests(model: CollectiveDefenceModel) -> None:
             threat.request = "unasked"
         else:
             continue
-        decide(model, threat)
+        decide(model, threat, views)
 
 
-def decide(model: CollectiveDefenceModel, threat: Threat) -> None:
+def decide(model: CollectiveDefenceModel, threat: Threat, views: Views | None = None) -> None:
     """The group's decision on one threat, and every member's contribution."""
     rule = model.config.rules
     host = threat.host
+    views = views if views is not None else Views()
     reason = None
     if rule.decision == "none":
         reason = "the rule provides no collective action"
@@ -68,7 +80,7 @@ def decide(model: CollectiveDefenceModel, threat: Threat) -> None:
     offers: dict[MemberState, Contribution] = {}
     for member in others:
         ctx = ResponseContext(
-            me=member.view(),
+            me=views[member],
             threat=tv,
             obligated=obligated,
             allowed=allowed,

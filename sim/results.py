@@ -70,32 +70,38 @@ class RunResult:
         return folder
 
 
-def run(config: Scenario, seed: int | None = None, steps: int | None = None) -> RunResult:
+def run(
+    config: Scenario, seed: int | None = None, steps: int | None = None, detail: bool = True
+) -> RunResult:
     """Run one scenario and return its tables.
 
     Args:
         config: a validated scenario.
         seed: the run seed; default the scenario's own (or a fresh one, recorded).
         steps: number of steps; default the scenario's.
+        detail: also build the member-step table and the event log (batches, which keep
+            only outcomes and the per-step table, skip them).
     """
     if steps is not None:
         config = config.model_copy(update={"steps": steps})
-    model = CollectiveDefenceModel(config, rng=seed)
+    model = CollectiveDefenceModel(config, rng=seed, record_members=detail)
     for _ in range(model.config.steps):
         model.step()
-    return collect(model)
+    return collect(model, detail)
 
 
-def collect(model: CollectiveDefenceModel) -> RunResult:
-    """Turn a model (run or not) into a :class:`RunResult`."""
+def collect(model: CollectiveDefenceModel, detail: bool = True) -> RunResult:
+    """Turn a model (run or not) into a :class:`RunResult` (``detail``: see :func:`run`)."""
     dc = model.datacollector
     steps = dc.get_model_vars_dataframe().reset_index(drop=True)
-    member_steps = dc.get_agenttype_vars_dataframe(MemberState).reset_index()
-    member_steps["month"] = (member_steps["Step"].round().astype(int)) * model.months_per_step
-    member_steps = member_steps.drop(columns=["Step", "AgentID"])
-    member_steps = member_steps[["month"] + [c for c in member_steps if c != "month"]]
+    member_steps = events = pd.DataFrame()
+    if detail:
+        member_steps = dc.get_agenttype_vars_dataframe(MemberState).reset_index()
+        member_steps["month"] = member_steps["Step"].round().astype(int) * model.months_per_step
+        member_steps = member_steps.drop(columns=["Step", "AgentID"])
+        member_steps = member_steps[["month"] + [c for c in member_steps if c != "month"]]
+        events = dc.get_table_dataframe("events")
     threats = pd.DataFrame(model.threat_table_rows(), columns=THREAT_COLUMNS)
-    events = dc.get_table_dataframe("events")
     return RunResult(
         config=model.config,
         steps=steps,

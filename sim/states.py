@@ -89,6 +89,7 @@ class MemberState(FixedAgent):
         self.help_given: Counter[str] = Counter()
         self.refused_by: Counter[str] = Counter()
         self.shared_with_me: frozenset[str] = frozenset()
+        self.threats_detected_now = 0  # detected threats hitting it, still active
         self.counts: Counter[str] = Counter()
         self.pct_months = 0.0  # defence % of GDP times months in force, for the mean
 
@@ -115,14 +116,14 @@ class MemberState(FixedAgent):
 
     def trust_in_group(self) -> float:
         """Mean trust in the other current members (NaN once alone)."""
-        return self.model.relations.trust_in_group(self.index, self.model.member_mask())
+        return float(self.model.group_trust[self.index])
 
     def view(self) -> SelfView:
         """The read-only snapshot its policies decide on."""
         model = self.model
         others = [m for m in model.states if m is not self and m.is_member]
-        trust = model.relations.trust
-        interop = model.relations.interoperability
+        trust = model.relations.trust[self.index].tolist()
+        interop = model.relations.interoperability[self.index].tolist()
         return SelfView(
             name=self.name,
             month=model.month,
@@ -137,14 +138,14 @@ class MemberState(FixedAgent):
             is_member=self.is_member,
             neighbours=model.neighbour_names[self.name],
             sharing_group=model.sharing_group,
-            trust={m.name: float(trust[self.index, m.index]) for m in others},
-            interoperability={m.name: float(interop[self.index, m.index]) for m in others},
+            trust={m.name: trust[m.index] for m in others},
+            interoperability={m.name: interop[m.index] for m in others},
             shared_with_me=self.shared_with_me,
             help_received=dict(self.help_received),
             help_given=dict(self.help_given),
             refused_by=dict(self.refused_by),
             damage_last_year_pct_gdp=self.damage_last_year_pct_gdp(),
-            active_threats=sum(1 for t in model.active_threats() if t.host is self and t.detected),
+            active_threats=self.threats_detected_now,
         )
 
     def advance_economy(self) -> None:

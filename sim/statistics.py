@@ -12,7 +12,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 CONFIDENCE = 0.95
 
@@ -27,6 +26,8 @@ def mean_ci(values: Sequence[float], confidence: float = CONFIDENCE) -> tuple[fl
     sem = x.std(ddof=1) / math.sqrt(len(x))
     if sem == 0:
         return (float(mean), float(mean))
+    from scipy import stats  # imported here: workers, which never need it, start faster
+
     half = stats.t.ppf(0.5 + confidence / 2, len(x) - 1) * sem
     return (float(mean - half), float(mean + half))
 
@@ -93,6 +94,8 @@ def paired_differences(
                 low, high = mean_ci(d)
                 p = math.nan
                 if len(d) > 1 and np.std(d) > 0:
+                    from scipy import stats
+
                     p = float(stats.ttest_1samp(d, 0.0).pvalue)
                 rows.append(
                     {

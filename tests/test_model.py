@@ -90,6 +90,9 @@ def test_invariants_hold_for_any_rule_policy_and_seed(seed, preset, policy, thre
         for t in model.active_threats():
             assert 0 <= t.size <= t.cfg.max_size
             assert t.detected or not t.helpers
+        for s in model.states:
+            detected = [t for t in model.active_threats() if t.host is s and t.detected]
+            assert s.threats_detected_now == len(detected)
         now = sum(s.is_member for s in model.states)
         assert now <= remaining
         remaining = now

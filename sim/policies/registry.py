@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import importlib
 import sys
 import typing
@@ -69,10 +70,7 @@ def make(name: str, params: Mapping[str, Any] | None = None) -> Policy:
             raise PolicyError(
                 f"policy {name!r} has no parameter {key!r}{hint} (parameters: {known})"
             )
-    try:
-        hints = typing.get_type_hints(cls)
-    except Exception:  # unresolvable annotations: fall back to the raw ones
-        hints = {k: f.type for k, f in fields.items()}
+    hints = _hints(cls)
     values = {}
     for key, value in params.items():
         try:
@@ -88,6 +86,15 @@ def make(name: str, params: Mapping[str, Any] | None = None) -> Policy:
         return cls(**values)
     except (TypeError, ValueError) as err:
         raise PolicyError(f"policy {name!r}: {err}") from None
+
+
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    """A class's resolved annotations (the raw ones where they cannot be resolved)."""
+    try:
+        return typing.get_type_hints(cls)
+    except Exception:
+        return {f.name: f.type for f in dataclasses.fields(cls)}
 
 
 def _import(spec: str) -> type[Policy]:
