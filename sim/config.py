@@ -157,7 +157,10 @@ class PolicySpec(PolicyRef):
         """The policy that makes ``decision`` (one of ``share``, ``exercise``, ``respond``,
         ``budget``).
         """
-        return getattr(self, decision) or PolicyRef(name=self.name, params=self.params)
+        # model_construct: self is validated already, so its main policy needs no new check
+        return getattr(self, decision) or PolicyRef.model_construct(
+            name=self.name, params=self.params
+        )
 
 
 class MemberConfig(_Config):

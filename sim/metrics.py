@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from sim.config import Scenario
@@ -41,9 +42,24 @@ METRICS: dict[str, tuple[str, str, str]] = {
 }
 
 
-def _mean(series: pd.Series) -> float:
-    series = pd.to_numeric(series, errors="coerce").dropna()
-    return float(series.mean()) if len(series) else math.nan
+def _num(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A column as floats, missing values as NaN."""
+    return pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def _mean(values: np.ndarray) -> float:
+    values = values[~np.isnan(values)]
+    return float(values.mean()) if len(values) else math.nan
+
+
+def _spearman(x: np.ndarray, y: np.ndarray) -> float:
+    """Spearman rank correlation (average ranks for ties); NaN if either side is constant."""
+    if len(x) < 3:
+        return math.nan
+    rx, ry = pd.Series(x).rank().to_numpy(), pd.Series(y).rank().to_numpy()
+    if rx.std() == 0 or ry.std() == 0:
+        return math.nan
+    return float(np.corrcoef(rx, ry)[0, 1])
 
 
 def summarise(
@@ -52,51 +68,58 @@ def summarise(
     """The outcome metrics of :data:`METRICS` for one run (NaN where undefined)."""
     months = float(steps["month"].iloc[-1]) if len(steps) else 0.0
     years = max(months, 1.0) / 12.0
-    gdp = members["gdp_usd_bn"].sum()
-    detected = threats[threats["detected_month"].notna()]
-    early = detected["overt_month"].isna() | (detected["detected_month"] < detected["overt_month"])
-    helped = threats[threats["first_help_month"].notna()]
-    aggression = threats[threats["type"] == "aggression"]
-    burden = (
-        # Spearman: Pearson correlation of the ranks (pandas' own would import scipy)
-        members["gdp_usd_bn"].rank().corr(members["defence_pct_gdp_mean"].rank())
-        if len(members) > 2 and members["defence_pct_gdp_mean"].nunique() > 1
-        else math.nan
-    )
+    damage = float(members["damage_usd_bn"].sum())
+    emerged, detected_at = _num(threats, "emerged_month"), _num(threats, "detected_month")
+    overt_at, helped_at = _num(threats, "overt_month"), _num(threats, "first_help_month")
+    resolved = ~np.isnan(_num(threats, "resolved_month"))
+    detected = ~np.isnan(detected_at)
+    early = detected & (np.isnan(overt_at) | (detected_at < overt_at))
+    helped = ~np.isnan(helped_at)
+    aggression = (threats["type"] == "aggression").to_numpy()
+    collective = threats["collective"].to_numpy(dtype=object)
+    totals = {c: float(steps[c].sum()) for c in _STEP_TOTALS}
     last = steps.iloc[-1]
     out = {
-        "damage_usd_bn": float(members["damage_usd_bn"].sum()),
-        "damage_pct_gdp_per_year": 100.0 * float(members["damage_usd_bn"].sum()) / gdp / years,
+        "damage_usd_bn": damage,
+        "damage_pct_gdp_per_year": 100.0 * damage / float(members["gdp_usd_bn"].sum()) / years,
         "threats_emerged": float(len(threats)),
-        "threats_detected": float(len(detected)),
-        "threats_resolved": float(threats["resolved_month"].notna().sum()),
-        "threats_unresolved": float(threats["resolved_month"].isna().sum()),
-        "detected_early_share": float(early.mean()) if len(detected) else math.nan,
-        "detection_lead_time_months": _mean(detected["lead_time_months"]),
-        "detection_delay_months": _mean(detected["detected_month"] - detected["emerged_month"]),
-        "response_time_months": _mean(helped["first_help_month"] - helped["detected_month"]),
-        "help_requests": float(steps["help_requests"].sum()),
-        "help_given": float(steps["help_given"].sum()),
-        "help_refused": float(steps["help_refused"].sum()),
-        "requests_declined": float((threats["collective"] == "declined").sum()),
-        "requests_blocked": float((threats["collective"] == "blocked").sum()),
+        "threats_detected": float(detected.sum()),
+        "threats_resolved": float(resolved.sum()),
+        "threats_unresolved": float((~resolved).sum()),
+        "detected_early_share": float(early.sum() / detected.sum()) if detected.any() else math.nan,
+        "detection_lead_time_months": _mean(_num(threats, "lead_time_months")[detected]),
+        "detection_delay_months": _mean((detected_at - emerged)[detected]),
+        "response_time_months": _mean((helped_at - detected_at)[helped]),
+        "help_requests": totals["help_requests"],
+        "help_given": totals["help_given"],
+        "help_refused": totals["help_refused"],
+        "requests_declined": float((collective == "declined").sum()),
+        "requests_blocked": float((collective == "blocked").sum()),
         "aggression_helped_share": (
-            float(aggression["first_help_month"].notna().mean()) if len(aggression) else math.nan
+            float(helped[aggression].mean()) if aggression.any() else math.nan
         ),
-        "abandonments": float(steps["abandonments"].sum()),
-        "entrapments": float(steps["entrapments"].sum()),
-        "leaks": float(steps["leaks"].sum()),
-        "spillovers": float(steps["spillovers"].sum()),
-        "burden_rank_corr": float(burden),
+        "abandonments": totals["abandonments"],
+        "entrapments": totals["entrapments"],
+        "leaks": totals["leaks"],
+        "spillovers": totals["spillovers"],
+        "burden_rank_corr": _spearman(
+            members["gdp_usd_bn"].to_numpy(float), members["defence_pct_gdp_mean"].to_numpy(float)
+        ),
         "mean_defence_pct_gdp": float(members["defence_pct_gdp_mean"].mean()),
         "mean_trust": float(last["mean_trust"]),
         "mean_interoperability": float(last["mean_interoperability"]),
         "members_remaining": float(last["members_remaining"]),
         "defence_cost_usd_bn": float(members["defence_spent_usd_bn"].sum()),
-        "exercise_cost_usd_bn": float(steps["exercise_cost_usd_bn"].sum()),
-        "help_cost_usd_bn": float(steps["help_cost_usd_bn"].sum()),
+        "exercise_cost_usd_bn": totals["exercise_cost_usd_bn"],
+        "help_cost_usd_bn": totals["help_cost_usd_bn"],
     }
     return {key: out[key] for key in METRICS}
+
+
+_STEP_TOTALS = (
+    "help_requests", "help_given", "help_refused", "abandonments", "entrapments", "leaks",
+    "spillovers", "exercise_cost_usd_bn", "help_cost_usd_bn",
+)  # fmt: skip
 
 
 def threats_by_type(threats: pd.DataFrame, types: list[str]) -> pd.DataFrame:

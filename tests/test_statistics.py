@@ -63,3 +63,17 @@ def test_paired_differences_skip_pairs_with_a_failed_run():
     )
     row = paired_differences(runs, ["x"], baseline="base").iloc[0]
     assert row["n_pairs"] == 1 and row["mean_diff"] == 3.0 and math.isnan(row["p_value"])
+
+
+def test_t_interval_and_paired_test_agree_with_scipy_stats():
+    import numpy as np
+    from scipy import stats
+
+    from sim.statistics import paired_t_pvalue
+
+    rng = np.random.default_rng(0)
+    for n in (2, 5, 30):
+        d = rng.normal(0.3, 1.0, n)
+        expected = stats.t.interval(0.95, n - 1, loc=d.mean(), scale=stats.sem(d))
+        assert mean_ci(d) == pytest.approx(expected)
+        assert paired_t_pvalue(d) == pytest.approx(stats.ttest_1samp(d, 0.0).pvalue)
