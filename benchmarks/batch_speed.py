@@ -36,7 +36,15 @@ TEACHING = ROOT / "scenarios" / "teaching.yaml"
 def contender(spec: dict) -> dict:
     """Run one contender in this process and return its measurements."""
     start = time.perf_counter()
-    if spec["kind"] == "cdsim":
+    if spec["kind"] == "loop":  # the model alone, in a plain loop: no runner at all
+        from sim.config import load_scenario
+        from sim.results import run
+
+        config = load_scenario(spec["scenario"])
+        for seed in range(spec["replications"]):
+            run(config, seed=seed, detail=False)
+        runs = spec["replications"]
+    elif spec["kind"] == "cdsim":
         from sim.batch import run_batch
         from sim.experiment import ExperimentConfig, load_experiment, plan
 
@@ -115,6 +123,25 @@ def median_of(specs: dict[str, dict], repeat: int) -> dict[str, dict]:
 # ---------------------------------------------------------------- sections
 
 
+def ceiling(repeat: int, runs: int = 40) -> float:
+    """The speed-up the machine allows: one process running the model alone, against two
+    such processes at once (no runner involved). Returns the median ceiling."""
+    spec = {"kind": "loop", "scenario": str(ASEAN), "replications": runs}
+    ratios = []
+    for _ in range(repeat):
+        solo = measure(spec)["seconds"]
+        procs = [
+            subprocess.Popen([sys.executable, __file__, "_contender", json.dumps(spec)],
+                             stdout=subprocess.PIPE, text=True, cwd=ROOT)
+            for _ in range(2)
+        ]  # fmt: skip
+        pair = max(json.loads(p.communicate()[0].strip().splitlines()[-1])["seconds"]
+                   for p in procs)  # fmt: skip
+        ratios.append(2 * solo / pair)
+        print(f"  ceiling: solo {solo:.1f} s, two at once {pair:.1f} s", file=sys.stderr)
+    return statistics.median(ratios)
+
+
 def headline(repeat: int) -> None:
     """The headline ASEAN experiment with 1 and with 2 local workers."""
     specs = {
@@ -135,7 +162,13 @@ def headline(repeat: int) -> None:
         workers = int(name.split()[0])
         print(f"| {workers} | {row['seconds']:.1f} | {row['all_seconds']} | "
               f"{row['runs_per_s']:.2f} | {speedup:.2f} | {speedup / workers:.2f} |")  # fmt: skip
-    print(f"\nSpeed-up with 2 workers: **{one['seconds'] / two['seconds']:.2f}x**")
+    speedup = one["seconds"] / two["seconds"]
+    pairs = [a / b for a, b in zip(one["all_seconds"], two["all_seconds"], strict=True)]
+    print(f"\nSpeed-up with 2 workers: **{speedup:.2f}x** (medians; repetition by "
+          f"repetition: {', '.join(f'{p:.2f}' for p in pairs)})")  # fmt: skip
+    limit = ceiling(repeat)
+    print(f"\nThe machine's own ceiling, two copies of the model run at once without any "
+          f"runner: **{limit:.2f}x**; the runner reaches {speedup / limit:.0%} of it.")  # fmt: skip
 
 
 def against_mesa(repeat: int, replications: int) -> None:
@@ -189,15 +222,12 @@ def scale(sizes: list[int]) -> None:
     print("| runs | workers | time (s) | runs/s | parallel efficiency | main peak (MB) |"
           " worker peak (MB) |")  # fmt: skip
     print("|---|---|---|---|---|---|---|")
-    serial_rate = None
     for n in sizes:
+        serial_rate = None
         for w in (1, 2):
-            if w == 1 and serial_rate is not None:
-                continue  # the serial rate of the smallest size serves as the reference
             row = measure({**base, "replications": n, "workers": w})
             rate = row["runs"] / row["seconds"]
-            if w == 1:
-                serial_rate = rate
+            serial_rate = serial_rate or rate
             efficiency = rate / (w * serial_rate)
             memory = f"{row['main_peak_mb']:.0f} | {row['worker_peak_mb']:.0f}"
             print(f"| {n} | {w} | {row['seconds']:.1f} | {rate:.1f} | {efficiency:.2f} | "

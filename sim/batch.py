@@ -208,23 +208,36 @@ def run_batch(
     size = chunk_size or max(1, min(50, math.ceil(len(todo) / (workers * 16)) if todo else 1))
     chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
     manifest = _manifest(plan, fingerprint, workers, scheduler, size, command)
+    if manifest_path.exists():  # resuming: keep the first start, note this one
+        old = json.loads(manifest_path.read_text(encoding="utf-8"))
+        manifest["resumed"] = [*old.get("resumed", []), manifest["started"]]
+        manifest["started"] = old.get("started", manifest["started"])
     manifest["status"] = "running"
     _write_json(manifest_path, manifest)
 
     start = time.perf_counter()
     bar = _progress(len(plan.runs), len(done), progress)
-    finished = len(done)
+    failed = 0
     try:
         for result in _execute(plan, folder, chunks, workers, scheduler):
-            finished += result["runs"]
             bar.update(result["runs"])
-            if result["failed"]:
-                bar.set_postfix(failed=result["failed"], refresh=False)
+            failed += result["failed"]
+            if failed:
+                bar.set_postfix(failed=failed, refresh=False)
     except KeyboardInterrupt:
         bar.close()
         manifest.update(status="interrupted", finished=_now())
         _write_json(manifest_path, manifest)
         raise BatchInterrupted(len(_clean_and_count(folder)), len(plan.runs)) from None
+    except Exception as err:  # a worker died, or a cluster worker could not write its part
+        bar.close()
+        manifest.update(status="broken", finished=_now(), error=repr(err))
+        _write_json(manifest_path, manifest)
+        saved = len(_clean_and_count(folder))
+        raise BatchError(
+            f"the batch stopped: {type(err).__name__}: {err}; {saved} of {len(plan.runs)} runs "
+            f"are saved in {folder}; fix the cause and rerun with --resume"
+        ) from None
     bar.close()
     return _finish(plan, folder, manifest, time.perf_counter() - start, csv)
 
