@@ -405,37 +405,34 @@ def _finish(
 def markdown_summary(plan: Plan, summary: pd.DataFrame) -> str:
     """The summary statistics as Markdown, one table per variant and grid point."""
     exp = plan.experiment
-    lines = [f"# {exp.name}", ""]
-    if exp.question:
-        lines += [exp.question.strip(), ""]
-    lines += [f"{exp.replications} replications per setting; 95 % confidence intervals.", ""]
-    keys = ["variant", *plan.grid_keys]
-    for key, group in summary.groupby(keys, sort=False, dropna=False):
-        key = key if isinstance(key, tuple) else (key,)
-        title = ", ".join(f"{k} = {v}" for k, v in zip(keys, key, strict=True))
-        lines += [f"## {title}", ""]
-        table = group[["metric", "n", "mean", "std", "median", "ci_low", "ci_high"]]
-        lines += [table.to_markdown(index=False, floatfmt=".4g"), ""]
-    return "\n".join(lines)
+    head = [f"# {exp.name}", ""] + ([exp.question.strip(), ""] if exp.question else [])
+    head += [f"{exp.replications} replications per setting; 95 % confidence intervals.", ""]
+    cols = ["metric", "n", "mean", "std", "median", "ci_low", "ci_high"]
+    return _markdown_tables(plan, summary, head, cols)
 
 
 def markdown_differences(plan: Plan, differences: pd.DataFrame) -> str:
     """Paired differences against the baseline as Markdown."""
     exp = plan.experiment
-    lines = [
+    head = [
         f"# {exp.name}: differences against {exp.baseline_variant!r}",
         "",
         "Each variant minus the baseline, paired by replication (same seeds); "
         "95 % confidence intervals; p-values of paired t-tests.",
         "",
     ]
+    cols = ["metric", "n_pairs", "mean_diff", "ci_low", "ci_high", "p_value"]
+    return _markdown_tables(plan, differences, head, cols)
+
+
+def _markdown_tables(plan: Plan, table: pd.DataFrame, head: list[str], cols: list[str]) -> str:
+    """``head``, then one Markdown table of ``cols`` per variant and grid point."""
+    lines = list(head)
     keys = ["variant", *plan.grid_keys]
-    for key, group in differences.groupby(keys, sort=False, dropna=False):
+    for key, group in table.groupby(keys, sort=False, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
         title = ", ".join(f"{k} = {v}" for k, v in zip(keys, key, strict=True))
-        lines += [f"## {title}", ""]
-        cols = ["metric", "n_pairs", "mean_diff", "ci_low", "ci_high", "p_value"]
-        lines += [group[cols].to_markdown(index=False, floatfmt=".4g"), ""]
+        lines += [f"## {title}", "", group[cols].to_markdown(index=False, floatfmt=".4g"), ""]
     return "\n".join(lines)
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.policies import ShareContext
+from sim.states import Views
 
 if TYPE_CHECKING:
     from sim.model import CollectiveDefenceModel
@@ -53,7 +54,7 @@ def share_intelligence(model: CollectiveDefenceModel) -> None:
     cfg = model.config.intelligence
     model.sharing[:] = False
     pairs = allowed_pairs(model)
-    views = {m: m.view() for m in {j for j, _ in pairs}}
+    views = Views()
     arrangement = model.config.rules.intelligence_sharing
     links = []
     for j, i in pairs:

@@ -12,21 +12,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sim import rules
-from sim.policies import Contribution, RequestContext, ResponseContext, SelfView
+from sim.policies import Contribution, RequestContext, ResponseContext
+from sim.states import Views
 
 if TYPE_CHECKING:
     from sim.model import CollectiveDefenceModel
     from sim.states import MemberState
     from sim.threats import Threat
-
-
-class Views(dict):
-    """Members' views taken once per phase, on first use: the phase's decisions all see
-    the same snapshot of what each member knows."""
-
-    def __missing__(self, member: MemberState) -> SelfView:
-        self[member] = view = member.view()
-        return view
 
 
 def handle_requests(model: CollectiveDefenceModel) -> None:

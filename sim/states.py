@@ -177,3 +177,12 @@ def derived_intel_capacity(budgets_usd_bn: list[float]) -> list[float]:
     logs = [math.log1p(max(b, 0.0) * 1000.0) for b in budgets_usd_bn]  # of US$ million
     top = max(logs) or 1.0
     return [0.2 + 0.6 * value / top for value in logs]
+
+
+class Views(dict):
+    """Members' views taken once per phase, on first use: the phase's decisions all see
+    the same snapshot of what each member knows."""
+
+    def __missing__(self, member: MemberState) -> SelfView:
+        self[member] = view = member.view()
+        return view
