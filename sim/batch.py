@@ -13,6 +13,8 @@ Results folder::
     manifest.json        what was run, seeds, versions, git commit, times, failures
     runs/part-*.parquet  one row per run (inputs beside outcomes), as workers wrote them
     series/part-*.parquet one row per run and step (the per-step table of every run)
+    members/part-*.parquet one row per run and member, at the end of the run
+    pairs/part-*.parquet  one row per run and pair of members: border, trust, interoperability
     runs.parquet         all runs, one table (also runs.csv with --csv)
     summary.csv/.md      statistics of every outcome metric per variant and grid point
     differences.csv/.md  paired differences against the baseline variant (several variants)
@@ -50,6 +52,13 @@ from sim.results import run
 
 RUNS_DIR = "runs"
 SERIES_DIR = "series"
+MEMBERS_DIR = "members"
+PAIRS_DIR = "pairs"
+#: Folders of per-run detail, written before the chunk's runs part (which marks it done).
+DETAIL_DIRS = (SERIES_DIR, MEMBERS_DIR, PAIRS_DIR)
+#: Version of the results-folder layout, recorded in the manifest. Readers accept every
+#: version up to this one (version 1 folders lack members/ and pairs/).
+FORMAT = 2
 
 
 class BatchError(Exception):
@@ -86,7 +95,8 @@ def execute_chunk(task: dict[str, Any]) -> dict[str, Any]:
     add_import_paths(Path(task["scenario_dir"]))
     folder = Path(task["folder"])
     grid_keys = task["grid_keys"]
-    rows, series = [], []
+    rows: list[dict[str, Any]] = []
+    detail: dict[str, list[pd.DataFrame]] = {name: [] for name in DETAIL_DIRS}
     scenarios: dict[tuple[str, ...], Scenario] = {}
     for spec in task["runs"]:
         start = time.perf_counter()
@@ -105,9 +115,11 @@ def execute_chunk(task: dict[str, Any]) -> dict[str, Any]:
                 )
             result = run(scenarios[key], seed=spec["seed"], detail=False)
             row.update(status="ok", error="", traceback="", **result.summary)
-            steps = result.steps
             ids = {k: row[k] for k in ("run_id", "variant", "replication", *grid_keys)}
-            series.append(steps.assign(**ids)[[*ids, *steps.columns]])
+            for name, table in zip(
+                DETAIL_DIRS, (result.steps, result.members, result.pairs), strict=True
+            ):
+                detail[name].append(table.assign(**ids)[[*ids, *table.columns]])
         except Exception as err:  # isolate the failure: record it, go on with the chunk
             row.update(
                 status="failed",
@@ -118,8 +130,9 @@ def execute_chunk(task: dict[str, Any]) -> dict[str, Any]:
         row["duration_s"] = time.perf_counter() - start
         rows.append(row)
     part = task["part"]
-    if series:
-        _write_atomic(pd.concat(series, ignore_index=True), folder / SERIES_DIR / part)
+    for name, tables in detail.items():
+        if tables:
+            _write_atomic(pd.concat(tables, ignore_index=True), folder / name / part)
     runs = pd.DataFrame(rows)
     _write_atomic(runs[_run_columns(grid_keys)], folder / RUNS_DIR / part)
     return {"part": part, "runs": len(rows), "failed": int((runs["status"] != "ok").sum())}
@@ -200,8 +213,8 @@ def run_batch(
                 f"{folder} already holds results of this experiment (status: "
                 f"{old.get('status')}); add --resume to complete them, or choose another --out"
             )
-    (folder / RUNS_DIR).mkdir(parents=True, exist_ok=True)
-    (folder / SERIES_DIR).mkdir(parents=True, exist_ok=True)
+    for name in (RUNS_DIR, *DETAIL_DIRS):
+        (folder / name).mkdir(parents=True, exist_ok=True)
     done = _clean_and_count(folder)
     todo = [r for r in plan.runs if r.run_id not in done]
     workers = workers or os.cpu_count() or 1
@@ -337,14 +350,14 @@ def _task(plan: Plan, folder: Path, chunk: list[Run]) -> dict[str, Any]:
 
 def _clean_and_count(folder: Path) -> set[int]:
     """Remove leftovers of an interrupted write; return the ids of the runs saved."""
-    for tmp in (folder / RUNS_DIR).glob("*.tmp"):
-        tmp.unlink()
-    for tmp in (folder / SERIES_DIR).glob("*.tmp"):
-        tmp.unlink()
+    for name in (RUNS_DIR, *DETAIL_DIRS):
+        for tmp in (folder / name).glob("*.tmp"):
+            tmp.unlink()
     runs = {p.name for p in (folder / RUNS_DIR).glob("part-*.parquet")}
-    for orphan in (folder / SERIES_DIR).glob("part-*.parquet"):
-        if orphan.name not in runs:  # its runs part was never written: the chunk reruns
-            orphan.unlink()
+    for name in DETAIL_DIRS:
+        for orphan in (folder / name).glob("part-*.parquet"):
+            if orphan.name not in runs:  # its runs part was never written: the chunk reruns
+                orphan.unlink()
     done: set[int] = set()
     for name in sorted(runs):
         ids = pd.read_parquet(folder / RUNS_DIR / name, columns=["run_id"])["run_id"]
@@ -365,6 +378,16 @@ def read_series(folder: str | Path, columns: list[str] | None = None) -> pd.Data
     """The per-step table of every run in a results folder (one row per run and step)."""
     frame = pd.read_parquet(Path(folder) / SERIES_DIR, columns=columns)
     return frame.sort_values(["run_id", "month"], kind="stable").reset_index(drop=True)
+
+
+def read_detail(folder: str | Path, name: str) -> pd.DataFrame | None:
+    """A per-run detail table (``members`` or ``pairs``) of a results folder, ordered by run
+    id; None if the folder has none (written before these tables were saved)."""
+    parts = sorted((Path(folder) / name).glob("part-*.parquet"))
+    if not parts:
+        return None
+    frame = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
+    return frame.sort_values("run_id", kind="stable").reset_index(drop=True)
 
 
 def _finish(
@@ -458,6 +481,7 @@ def _manifest(
         except metadata.PackageNotFoundError:
             continue
     return {
+        "format": FORMAT,
         "experiment": plan.experiment.model_dump(mode="json"),
         "fingerprint": fingerprint,
         "root_seed": plan.experiment.seed,

@@ -1,4 +1,5 @@
-"""The ``cdsim`` command line: run, validate, policies."""
+"""The ``cdsim`` command line: run, validate, batch, experiment, plot, compare, report,
+policies."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except ConfigError as err:
+    except ConfigError as err:  # bad input of any kind: scenario, results folder, figures
         print(f"error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
@@ -87,6 +88,36 @@ def build_parser() -> argparse.ArgumentParser:
     _add_batch_options(experiment)
     experiment.set_defaults(func=cmd_experiment)
 
+    plot = sub.add_parser("plot", help="the standard figures of a results folder")
+    plot.add_argument("results", type=Path, help="results folder of cdsim run/batch/experiment")
+    plot.add_argument("--out", type=Path, help="folder for the figures (default: RESULTS/figures)")
+    _add_figure_options(plot)
+    plot.set_defaults(func=cmd_plot)
+
+    compare = sub.add_parser(
+        "compare", help="the comparison figures across several results folders"
+    )
+    compare.add_argument("results", type=Path, nargs="+", help="results folders")
+    _add_labels(compare)
+    compare.add_argument(
+        "--out", type=Path, help="folder for the figures (default: results/compare-<date-time>)"
+    )
+    _add_figure_options(compare)
+    compare.set_defaults(func=cmd_compare)
+
+    report = sub.add_parser(
+        "report", help="one self-contained HTML page: question, settings, tables, figures"
+    )
+    report.add_argument("results", type=Path, nargs="+", help="results folder(s)")
+    _add_labels(report)
+    report.add_argument(
+        "--out", type=Path,
+        help="the HTML file (default: RESULTS/report.html; with several folders "
+        "results/report-<date-time>.html)",
+    )  # fmt: skip
+    _add_figure_options(report, formats=False)
+    report.set_defaults(func=cmd_report)
+
     policies = sub.add_parser("policies", help="list the available policies")
     policies.set_defaults(func=cmd_policies)
     return parser
@@ -118,6 +149,47 @@ def _add_batch_options(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument("--csv", action="store_true", help="also write runs.csv")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _add_labels(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--labels", type=_names,
+        help="comma-separated labels, one per folder (default: the folder names)",
+    )  # fmt: skip
+
+
+def _add_figure_options(parser: argparse.ArgumentParser, formats: bool = True) -> None:
+    from sim.plots import KINDS
+
+    parser.add_argument(
+        "--metrics", type=_names,
+        help="comma-separated outcome metrics (default: all; see the keys of summary.json)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--series", type=_names,
+        help="comma-separated per-step columns for the time series (default: damage so far, "
+        "threats active, trust, interoperability, defence spending, members remaining)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--figures", type=_names, default=list(KINDS),
+        help=f"comma-separated kinds of figure (default: all of {','.join(KINDS)})",
+    )  # fmt: skip
+    parser.add_argument(
+        "--edges", choices=["trust", "interoperability"], default="trust",
+        help="what the network figure's lines show (default: trust)",
+    )  # fmt: skip
+    if formats:
+        parser.add_argument(
+            "--format", type=_names, default=["png", "svg"],
+            help="comma-separated file formats (default: png,svg; also pdf)",
+        )  # fmt: skip
+
+
+def _names(text: str) -> list[str]:
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError(f"expected comma-separated names, got {text!r}")
+    return names
 
 
 def _positive_int(text: str) -> int:
@@ -233,6 +305,82 @@ def format_batch(the_plan, outcome) -> str:  # noqa: ANN001
         + (" - failures and tracebacks in runs.parquet" if outcome.failed else "")
     )
     return "\n".join(lines)
+
+
+def _results(args: argparse.Namespace):  # noqa: ANN202  (a ResultSet)
+    """The result set of the command's folder(s); several are combined under labels."""
+    from sim.resultset import combine, load
+
+    folders = args.results if isinstance(args.results, list) else [args.results]
+    sets = [load(folder) for folder in folders]
+    if len(sets) == 1 and not getattr(args, "labels", None):
+        return sets[0]
+    labels = args.labels or [Path(folder).resolve().name for folder in folders]
+    return combine(sets, labels)
+
+
+def _figures(args: argparse.Namespace, rs) -> tuple[dict, list[str]]:  # noqa: ANN001
+    from sim.plots import standard_figures
+
+    return standard_figures(
+        rs, metrics=args.metrics, columns=args.series, kinds=args.figures, edge=args.edges
+    )
+
+
+def _write_figures(args: argparse.Namespace, rs, out: Path) -> int:  # noqa: ANN001
+    from sim.plots import check_names, style
+
+    check_names(args.format, ["png", "svg", "pdf"], "format")
+    figures, notes = _figures(args, rs)
+    try:
+        for name, fig in figures.items():
+            style.save(fig, out, name, args.format)
+    except OSError as err:
+        print(f"error: --out {out}: cannot write figures ({err.strerror or err})",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_BAD_INPUT
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    print(f"{len(figures)} figures ({', '.join(args.format)}) written to {out}/")
+    for name in figures:
+        print(f"  {name}")
+    return 0
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    """``cdsim plot``."""
+    rs = _results(args)
+    return _write_figures(args, rs, args.out or args.results / "figures")
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """``cdsim compare``."""
+    rs = _results(args)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return _write_figures(args, rs, args.out or Path("results") / f"compare-{stamp}")
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """``cdsim report``."""
+    from sim.report import render
+
+    rs = _results(args)
+    figures, notes = _figures(args, rs)
+    if args.out:
+        out = args.out
+    elif len(args.results) == 1:
+        out = args.results[0] / "report.html"
+    else:
+        out = Path("results") / f"report-{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}.html"
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(render(rs, figures, notes), encoding="utf-8")
+    except OSError as err:
+        print(f"error: --out {out}: cannot write the report ({err.strerror or err})",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_BAD_INPUT
+    print(f"Report with {len(figures)} figures written to {out}")
+    return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

@@ -42,6 +42,38 @@ METRICS: dict[str, tuple[str, str, str]] = {
 }
 
 
+#: Columns of the per-step table (steps.csv, series/): (description, unit), for plots.
+#: ``damage_cumulative_usd_bn`` is derived when results are read back (running sum).
+SERIES: dict[str, tuple[str, str]] = {
+    "damage_usd_bn": ("damage in the step", "US$ bn"),
+    "damage_cumulative_usd_bn": ("damage so far", "US$ bn"),
+    "threats_new": ("threats emerging", "threats"),
+    "threats_active": ("threats active", "threats"),
+    "threats_detected": ("threats detected", "threats"),
+    "threats_resolved": ("threats resolved", "threats"),
+    "spillovers": ("spill-overs", "threats"),
+    "help_requests": ("requests for help", "requests"),
+    "help_given": ("contributions to others' threats", "contributions"),
+    "help_refused": ("refusals", "refusals"),
+    "abandonments": ("abandonments", "abandonments"),
+    "entrapments": ("entrapments", "entrapments"),
+    "leaks": ("leaks", "leaks"),
+    "sharing_links": ("intelligence sharing links", "links"),
+    "exercise_participants": ("exercise participants", "members"),
+    "withdrawals": ("withdrawals", "members"),
+    "requests_declined": ("requests declined by vote", "requests"),
+    "requests_blocked": ("requests ruled out by the rule", "requests"),
+    "defence_spending_usd_bn": ("defence spending in the step", "US$ bn"),
+    "exercise_cost_usd_bn": ("exercise cost in the step", "US$ bn"),
+    "help_cost_usd_bn": ("cost of helping in the step", "US$ bn"),
+    "mean_trust": ("mean trust between members", "0-1"),
+    "mean_interoperability": ("mean interoperability", "0-1"),
+    "mean_readiness": ("mean readiness", "0-1"),
+    "mean_defence_pct_gdp": ("mean defence spending", "% GDP"),
+    "members_remaining": ("members remaining", "members"),
+}
+
+
 def _num(frame: pd.DataFrame, column: str) -> np.ndarray:
     """A column as floats, missing values as NaN."""
     return pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
@@ -129,8 +161,9 @@ def threats_by_type(threats: pd.DataFrame, types: list[str]) -> pd.DataFrame:
     rows = []
     for kind in types:
         t = threats[threats["type"] == kind]
-        detected = t["detected_month"].notna()
-        early = detected & (t["overt_month"].isna() | (t["detected_month"] < t["overt_month"]))
+        detected_at, overt_at = _num(t, "detected_month"), _num(t, "overt_month")
+        detected = ~np.isnan(detected_at)
+        early = detected & (np.isnan(overt_at) | (detected_at < overt_at))
         rows.append(
             {
                 "type": kind,

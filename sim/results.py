@@ -28,6 +28,8 @@ class RunResult:
         members: one row per member, at the end.
         threats: one row per threat.
         events: the event log.
+        pairs: one row per pair of members at the end: border, trust both ways,
+            interoperability.
     """
 
     config: Scenario
@@ -36,6 +38,7 @@ class RunResult:
     members: pd.DataFrame
     threats: pd.DataFrame
     events: pd.DataFrame
+    pairs: pd.DataFrame = field(default_factory=pd.DataFrame)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @cached_property
@@ -49,8 +52,8 @@ class RunResult:
         return metrics.threats_by_type(self.threats, list(self.config.threats))
 
     def write(self, folder: str | Path) -> Path:
-        """Write config.yaml, steps.csv, member_steps.csv, members.csv, threats.csv,
-        events.csv, threats_by_type.csv and summary.json into ``folder``.
+        """Write config.yaml, steps.csv, member_steps.csv, members.csv, pairs.csv,
+        threats.csv, events.csv, threats_by_type.csv and summary.json into ``folder``.
         """
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
@@ -61,6 +64,7 @@ class RunResult:
         self.steps.to_csv(folder / "steps.csv", index=False)
         self.member_steps.to_csv(folder / "member_steps.csv", index=False)
         self.members.to_csv(folder / "members.csv", index=False)
+        self.pairs.to_csv(folder / "pairs.csv", index=False)
         self.threats.to_csv(folder / "threats.csv", index=False)
         self.events.to_csv(folder / "events.csv", index=False)
         self.by_type.to_csv(folder / "threats_by_type.csv", index=False)
@@ -109,6 +113,7 @@ def collect(model: CollectiveDefenceModel, detail: bool = True) -> RunResult:
         members=members_table(model),
         threats=threats.sort_values("threat_id", kind="stable").reset_index(drop=True),
         events=events,
+        pairs=pairs_table(model),
     )
 
 
@@ -157,4 +162,26 @@ def members_table(model: CollectiveDefenceModel) -> pd.DataFrame:
                 "left_month": s.left_month,
             }
         )
+    return pd.DataFrame(rows)
+
+
+def pairs_table(model: CollectiveDefenceModel) -> pd.DataFrame:
+    """One row per unordered pair of members at the end (member order of the scenario)."""
+    rel = model.relations
+    names = rel.names
+    kinds = {frozenset(b.between): b.kind for b in model.config.borders}
+    rows = []
+    for i in range(len(names)):
+        for j in range(i + 1, len(names)):
+            rows.append(
+                {
+                    "member_a": names[i],
+                    "member_b": names[j],
+                    "border": kinds.get(frozenset((names[i], names[j])), "none"),
+                    "trust_ab": float(rel.trust[i, j]),
+                    "trust_ba": float(rel.trust[j, i]),
+                    "trust": float(rel.trust[i, j] + rel.trust[j, i]) / 2.0,
+                    "interoperability": float(rel.interoperability[i, j]),
+                }
+            )
     return pd.DataFrame(rows)

@@ -7,7 +7,13 @@ import math
 import pandas as pd
 import pytest
 
-from sim.statistics import describe, mean_ci, paired_differences
+from sim.statistics import (
+    describe,
+    mean_band,
+    mean_ci,
+    paired_differences,
+    unpaired_differences,
+)
 
 
 def test_mean_ci_matches_the_t_interval_by_hand():
@@ -77,3 +83,37 @@ def test_t_interval_and_paired_test_agree_with_scipy_stats():
         expected = stats.t.interval(0.95, n - 1, loc=d.mean(), scale=stats.sem(d))
         assert mean_ci(d) == pytest.approx(expected)
         assert paired_t_pvalue(d) == pytest.approx(stats.ttest_1samp(d, 0.0).pvalue)
+
+
+def test_unpaired_differences_match_welch_by_hand_and_scipy():
+    from scipy import stats
+
+    a, b = [1.0, 2.0, 4.0, 7.0], [2.0, 3.0, 3.5, 9.0, 11.0]
+    runs = pd.DataFrame({"variant": ["base"] * 4 + ["alt"] * 5, "x": a + b})
+    row = unpaired_differences(runs, ["x"], "base").iloc[0]
+    assert row["mean_diff"] == pytest.approx(5.7 - 3.5)
+    welch = stats.ttest_ind(b, a, equal_var=False)
+    assert row["p_value"] == pytest.approx(welch.pvalue)
+    low, high = welch.confidence_interval(0.95)
+    assert (row["ci_low"], row["ci_high"]) == (pytest.approx(low), pytest.approx(high))
+    assert row["n_pairs"] == 4
+
+
+def test_mean_band_per_group_and_step():
+    frame = pd.DataFrame(
+        {
+            "setting": ["s"] * 6 + ["t"] * 3,
+            "month": [0, 0, 0, 1, 1, 1, 0, 1, 1],
+            "y": [1.0, 2.0, 3.0, 2.0, 2.0, 2.0, 5.0, 4.0, 6.0],
+        }
+    )
+    band = mean_band(frame, ["y"], by=["setting", "month"]).set_index(["setting", "month"])
+    low, high = mean_ci([1.0, 2.0, 3.0])
+    assert band.loc[("s", 0), "mean"] == 2.0
+    assert (band.loc[("s", 0), "ci_low"], band.loc[("s", 0), "ci_high"]) == (
+        pytest.approx(low),
+        pytest.approx(high),
+    )
+    assert band.loc[("s", 1), "ci_low"] == band.loc[("s", 1), "ci_high"] == 2.0  # no spread
+    assert math.isnan(band.loc[("t", 0), "ci_low"])  # one value: no band
+    assert band.loc[("t", 1), "n"] == 2

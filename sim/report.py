@@ -1,0 +1,174 @@
+"""A self-contained HTML report of a results folder: the question, how the results were
+made, the summary tables and the standard figures, embedded, to send to a colleague.
+
+The page needs nothing but itself: styles are inline and figures are PNG data URIs.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import io
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+import yaml
+from matplotlib.figure import Figure
+
+from sim import __version__
+from sim.metrics import METRICS
+from sim.plots.style import DPI
+from sim.resultset import ResultSet
+
+CAPTIONS = {
+    "series": "Key per-step measures over time: the mean across runs, with its 95 % band.",
+    "distributions": "Every run's outcome per setting: boxes show quartiles, points single runs.",
+    "differences": "Each setting minus the baseline, with 95 % confidence intervals.",
+    "sweep": "Outcomes against the swept parameter: means with 95 % bands, a line per variant.",
+    "heatmap": "Mean outcome over the two swept parameters, one panel per variant.",
+    "members-burden": "Defence spending (mean % of GDP over the run) against GDP, per member: "
+    "burden sharing rises to the right when large members carry more.",
+    "members-damage": "Damage per member, % of its GDP per year, with 95 % confidence intervals.",
+    "members-help": "Help given against help received per member (contributions per run).",
+    "network": "Members coloured by damage and sized by GDP; lines show trust (or "
+    "interoperability) at the end of the runs, solid along shared borders.",
+}
+
+STYLE = """
+body { font-family: system-ui, sans-serif; max-width: 1200px; margin: 2em auto; padding: 0 1em;
+       color: #222; line-height: 1.45; }
+h1 { margin-bottom: 0.2em; } h2 { border-bottom: 1px solid #ccc; margin-top: 2em; }
+.question { font-size: 1.15em; font-style: italic; }
+.note { background: #fff4d6; border-left: 4px solid #e0a800; padding: 0.4em 0.8em; }
+table { border-collapse: collapse; font-size: 0.85em; margin: 0.8em 0; }
+th, td { border: 1px solid #ddd; padding: 0.25em 0.5em; text-align: right; }
+th { background: #f3f3f3; } td.metric, th.metric { text-align: left; }
+td.clear { font-weight: bold; }
+figure { margin: 1.5em 0; } figure img { max-width: 100%; border: 1px solid #eee; }
+figcaption { color: #555; font-size: 0.9em; }
+pre { background: #f7f7f7; padding: 0.8em; overflow-x: auto; font-size: 0.85em; }
+"""
+
+
+def render(rs: ResultSet, figures: Mapping[str, Figure], notes: Sequence[str] = ()) -> str:
+    """The report page as HTML text."""
+    e = html.escape
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{e(rs.name)}: cdsim report</title><style>{STYLE}</style></head><body>",
+        f"<h1>{e(rs.name)}</h1>",
+    ]
+    if rs.question:
+        parts.append(f'<p class="question">{e(rs.question)}</p>')
+    n = rs.runs.groupby("setting").size()
+    parts.append(
+        f"<p>{len(rs.runs)} runs in {len(n)} setting(s), {_range(n)} replications each. "
+        f"Confidence intervals are 95 % Student-t intervals of the mean.</p>"
+    )
+    parts += [f'<p class="note">{e(note)}</p>' for note in notes]
+    parts += ["<h2>How these results were made</h2>", _info(rs)]
+    parts += ["<h2>Outcomes per setting</h2>", _summary_table(rs)]
+    if len(rs.differences):
+        how = "paired by seed (common random numbers)" if rs.paired else "unpaired (Welch)"
+        parts += [
+            f"<h2>Differences from {e(rs.baseline)}</h2>",
+            f"<p>Each setting minus the baseline at the same grid point, {how}: mean "
+            "[95 % CI], and the p-value of a t-test. Bold: the interval excludes zero.</p>",
+            _differences_table(rs),
+        ]
+    parts.append("<h2>Figures</h2>")
+    for name, fig in figures.items():
+        caption = CAPTIONS.get(name) or CAPTIONS.get(name.split("-")[0], "")
+        parts.append(
+            f'<figure id="{e(name)}"><img alt="{e(name)}" src="data:image/png;base64,'
+            f'{_png(fig)}"><figcaption><b>{e(name)}</b>. {e(caption)}</figcaption></figure>'
+        )
+    stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    parts.append(f"<p><small>Made by cdsim {e(__version__)} on {stamp}.</small></p>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def _info(rs: ResultSet) -> str:
+    """A table of how the results were made, and the experiment as YAML."""
+    e = html.escape
+    sources = rs.info if rs.kind == "comparison" else {"": rs.info}
+    out = []
+    for label, info in sources.items():
+        if label:
+            out.append(f"<h3>{e(label)}</h3>")
+        rows = []
+        settings = None
+        for key, value in info.items():
+            if key in ("experiment", "scenario"):
+                settings = value
+                continue
+            if isinstance(value, dict):
+                value = ", ".join(f"{k} {v}" for k, v in value.items())
+            rows.append(f'<tr><th class="metric">{e(key)}</th><td class="metric">'
+                        f"{e(str(value))}</td></tr>")  # fmt: skip
+        out.append("<table>" + "".join(rows) + "</table>")
+        if settings:
+            text = yaml.safe_dump(settings, sort_keys=False, allow_unicode=True)
+            out.append(f"<details><summary>Settings</summary><pre>{e(text)}</pre></details>")
+    return "\n".join(out)
+
+
+def _summary_table(rs: ResultSet) -> str:
+    """Metrics as rows, settings as columns: mean [95 % CI]."""
+    table = rs.summary
+    settings = rs.settings
+    cells = {
+        (row.metric, row.setting): f"{_num(row.mean)} [{_num(row.ci_low)}, {_num(row.ci_high)}]"
+        for row in table.itertuples()
+    }
+    return _grid(settings, cells, {})
+
+
+def _differences_table(rs: ResultSet) -> str:
+    diff = rs.differences
+    settings = [s for s in rs.settings if s in set(diff["setting"])]
+    cells, clear = {}, {}
+    for row in diff.itertuples():
+        p = "" if math.isnan(row.p_value) else f" p={row.p_value:.2g}"
+        cells[(row.metric, row.setting)] = (
+            f"{_num(row.mean_diff)} [{_num(row.ci_low)}, {_num(row.ci_high)}]{p}"
+        )
+        clear[(row.metric, row.setting)] = bool(row.ci_low > 0 or row.ci_high < 0)
+    return _grid(settings, cells, clear)
+
+
+def _grid(settings: list[str], cells: dict[tuple[str, str], str], clear: dict[Any, bool]) -> str:
+    e = html.escape
+    head = '<tr><th class="metric">metric</th><th class="metric">unit</th>' + "".join(
+        f"<th>{e(s)}</th>" for s in settings
+    )
+    rows = [head + "</tr>"]
+    for key, (_, label, unit) in METRICS.items():
+        row = f'<tr><td class="metric">{e(label)}</td><td class="metric">{e(unit)}</td>'
+        for s in settings:
+            css = ' class="clear"' if clear.get((key, s)) else ""
+            row += f"<td{css}>{e(cells.get((key, s), ''))}</td>"
+        rows.append(row + "</tr>")
+    return "<table>" + "\n".join(rows) + "</table>"
+
+
+def _num(value: float) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    return f"{value:.3g}"
+
+
+def _range(n: pd.Series) -> str:
+    low, high = int(n.min()), int(n.max())
+    return str(low) if low == high else f"{low}-{high}"
+
+
+def _png(fig: Figure) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
