@@ -226,7 +226,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"error: --out {out}: cannot write results ({err.strerror or err})", file=sys.stderr)
         return EXIT_BAD_INPUT
     print(format_summary(result))
-    print(f"\nTables written to {out}/")
+    print(f"\nTables written to {out}/ (figures: cdsim plot {out})")
     return 0
 
 
@@ -304,6 +304,7 @@ def format_batch(the_plan, outcome) -> str:  # noqa: ANN001
         f"{outcome.folder}/"
         + (" - failures and tracebacks in runs.parquet" if outcome.failed else "")
     )
+    lines.append(f"Figures: cdsim plot {outcome.folder}; a report: cdsim report {outcome.folder}")
     return "\n".join(lines)
 
 

@@ -187,7 +187,8 @@ def test_damage_and_help_figures(rs, colours):
     assert len(ax.patches) == 5 * 4  # a bar per member and setting
     assert "% of the member's GDP per year" in ax.get_xlabel()
     fig = member_plots.help_balance(rs.members, colours)
-    ax = fig.axes[0]
+    assert [ax.get_title() for ax in fig.axes] == SETTINGS  # a panel per setting
+    ax = fig.axes[3]
     points = {c.get_label(): c for c in ax.collections}
     rows = rs.members[rs.members["setting"] == SETTINGS[3]]
     mean = rows.groupby("member", sort=False)[["help_given", "help_received"]].mean()

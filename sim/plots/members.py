@@ -9,9 +9,11 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+from matplotlib import patheffects
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from sim.plots import style
 from sim.statistics import mean_band
 
 
@@ -83,29 +85,35 @@ def damage(members: pd.DataFrame, colours: Mapping[str, str]) -> Figure:
     return fig
 
 
-def help_balance(members: pd.DataFrame, colours: Mapping[str, str]) -> Figure:
-    """Help given against help received per member (mean contributions per run); points
-    above the diagonal receive more than they give."""
+def help_balance(members: pd.DataFrame, colours: Mapping[str, str], max_panels: int = 6) -> Figure:
+    """Help given against help received per member (mean contributions per run), a panel
+    per setting (the first ``max_panels``); points above the diagonal receive more than
+    they give."""
     means = _wide(member_means(members, ["help_given", "help_received"]))
-    fig = Figure(figsize=(8, 6.5), layout="constrained")
-    ax = fig.subplots()
-    top = float(np.nanmax(means[["help_given", "help_received"]].to_numpy(float)))
-    top = top if np.isfinite(top) and top > 0 else 1.0
-    ax.plot([0, top * 1.05], [0, top * 1.05], color="grey", ls="--", lw=1,
-            label="gives as much as it receives")  # fmt: skip
-    for setting, colour in colours.items():
+    settings = [s for s in colours if s in set(means["setting"])][:max_panels]
+    fig, axes = style.panels(len(settings), ncols=2 if len(settings) in (2, 4) else 3,
+                             size=(5.0, 4.4))  # fmt: skip
+    halo = patheffects.withStroke(linewidth=2.5, foreground="white")
+    for ax, setting in zip(axes, settings, strict=True):
         rows = means[means["setting"] == setting]
-        ax.scatter(rows["help_given"], rows["help_received"], s=28, color=colour, label=setting,
-                   zorder=3)  # fmt: skip
+        top = float(np.nanmax(rows[["help_given", "help_received"]].to_numpy(float)))
+        top = top * 1.08 if np.isfinite(top) and top > 0 else 1.0
+        ax.plot([0, top], [0, top], color="grey", ls="--", lw=1)
+        ax.scatter(rows["help_given"], rows["help_received"], s=28, color=colours[setting],
+                   label=setting, zorder=3)  # fmt: skip
         for _, row in rows.iterrows():
             ax.annotate(row["member"], (row["help_given"], row["help_received"]),
                         xytext=(4, 3), textcoords="offset points", fontsize=7,
-                        color=colour)  # fmt: skip
-    ax.set_xlabel("help given (contributions per run)")
-    ax.set_ylabel("help received (contributions per run)")
-    ax.set_title("Help given against help received, per member")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="best")
+                        path_effects=[halo])  # fmt: skip
+        ax.set_xlim(0, top)
+        ax.set_ylim(0, top)
+        ax.set_aspect("equal")
+        ax.set_xlabel("help given (contributions per run)")
+        ax.set_ylabel("help received (contributions per run)")
+        ax.set_title(setting, fontsize=10)
+        ax.grid(alpha=0.3)
+    style.suptitle(fig, "Help given against help received, per member (mean over runs; "
+                   "dashed: gives as much as it receives)")  # fmt: skip
     return fig
 
 

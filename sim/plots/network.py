@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import networkx as nx
 import numpy as np
 import pandas as pd
-from matplotlib import colormaps
+from matplotlib import colormaps, patheffects
 from matplotlib.collections import LineCollection
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
@@ -58,12 +58,14 @@ def network(
     fig, axes = style.panels(len(settings), ncols=2 if len(settings) == 4 else 3,
                               size=(5.2, 4.8))  # fmt: skip
     sizes = 40 + 900 * np.sqrt(gdp / gdp.max())
+    halo = patheffects.withStroke(linewidth=2.5, foreground="white")
     for ax, setting in zip(axes, settings, strict=True):
         v = values.loc[setting]
         segments = [(pos[a], pos[b]) for a, b in v.index]
         styles = ["solid" if borders.loc[(a, b)] != "none" else (0, (1, 2)) for a, b in v.index]
-        lines = LineCollection(segments, linewidths=0.3 + 3.0 * v.to_numpy(float),
-                               colors=blues(v.to_numpy(float)),
+        rgba = blues(v.to_numpy(float))
+        rgba[:, 3] = [1.0 if s == "solid" else 0.4 for s in styles]  # borders stand out
+        lines = LineCollection(segments, linewidths=0.3 + 3.0 * v.to_numpy(float), colors=rgba,
                                linestyles=styles, zorder=1)  # fmt: skip
         ax.add_collection(lines)
         names = list(gdp.index)
@@ -74,7 +76,7 @@ def network(
         for name, (x, y) in zip(names, xy, strict=True):
             lift = np.sqrt(sizes[name]) / 2 + 2  # marker radius in points, plus a gap
             ax.annotate(name, (x, y), xytext=(0, lift), textcoords="offset points", ha="center",
-                        fontsize=8, zorder=3)  # fmt: skip
+                        fontsize=8, zorder=3, path_effects=[halo])  # fmt: skip
         ax.set_title(setting, fontsize=10)
         ax.set_aspect("equal")
         ax.margins(0.12)
