@@ -110,7 +110,7 @@ def test_distributions_show_every_run(rs, colours):
         np.testing.assert_allclose(np.sort(p.get_offsets()[:, 1]), np.sort(expected))
         assert to_hex(p.get_facecolor()[0]) == colours[p.get_label()]
     assert ax.get_ylabel() == "US$ bn"
-    assert [t.get_text().replace("\n", " ") for t in ax.get_xticklabels()] == SETTINGS
+    assert [t.get_text() for t in ax.get_xticklabels()] == SETTINGS
 
 
 def test_forest_plots_the_differences_the_batch_wrote(rs, colours):

@@ -39,8 +39,9 @@ def distributions(runs: pd.DataFrame, metrics: Sequence[str], colours: Mapping[s
         for pos, v, setting in zip(positions, values, settings, strict=True):
             x = pos + jitter.uniform(-0.18, 0.18, len(v))
             ax.scatter(x, v, s=9, color=colours[setting], alpha=0.8, lw=0, label=setting)
-        ax.set_xticks(positions, [_wrap(s) for s in settings], rotation=30, ha="right",
-                      fontsize=8)  # fmt: skip
+        ax.set_xticks(positions, settings, rotation=35 if len(settings) > 2 else 0,
+                      ha="right" if len(settings) > 2 else "center", fontsize=8,
+                      rotation_mode="anchor")  # fmt: skip
         ax.set_title(style.title(metric), fontsize=10)
         ax.set_ylabel(style.unit(metric))
         ax.grid(axis="y", alpha=0.3)
