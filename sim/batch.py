@@ -92,7 +92,8 @@ class BatchOutcome:
 
 def execute_chunk(task: dict[str, Any]) -> dict[str, Any]:
     """Run one chunk (in a worker) and write its part files; return counts only."""
-    add_import_paths(Path(task["scenario_dir"]))
+    for folder in task["import_dirs"]:
+        add_import_paths(Path(folder))
     folder = Path(task["folder"])
     grid_keys = task["grid_keys"]
     rows: list[dict[str, Any]] = []
@@ -331,6 +332,7 @@ def _task(plan: Plan, folder: Path, chunk: list[Run]) -> dict[str, Any]:
     return {
         "base": plan.base,
         "scenario_dir": plan.scenario_dir,
+        "import_dirs": list(plan.import_dirs),
         "folder": str(folder),
         "grid_keys": list(plan.grid_keys),
         "part": f"part-{chunk[0].run_id:07d}-{chunk[-1].run_id:07d}.parquet",

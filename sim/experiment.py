@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from sim.config import (
     ConfigError,
@@ -45,6 +45,8 @@ class ExperimentConfig(BaseModel):
     variants: dict[str, dict[str, Any]] = Field(default_factory=lambda: {"base": {}})
     baseline: str | None = None  # variant the others are compared with (default: the first)
     grid: dict[str, list[Any]] = Field(default_factory=dict)  # dotted path -> values
+    #: the experiment file's folder: users' own policies (module:Class) may live there too
+    _folder: str = PrivateAttr(default="")
 
     @model_validator(mode="after")
     def _check(self) -> ExperimentConfig:
@@ -89,6 +91,7 @@ class Plan:
     scenario_dir: str  # its folder: data files and users' own policies (module:Class) are here
     runs: tuple[Run, ...]
     grid_keys: tuple[str, ...]
+    import_dirs: tuple[str, ...] = ()  # where users' own policies are imported from
 
     def overrides(self, run: Run) -> list[str]:
         """The ``key=value`` overrides that make ``run``'s scenario from the base."""
@@ -134,7 +137,10 @@ def load_experiment(path: str | Path) -> ExperimentConfig:
     except ValidationError as err:
         raise ConfigError(f"{label}: {describe_error(err, raw)}") from None
     scenario_path = (path.parent / config.scenario).resolve()
-    return config.model_copy(update={"scenario": str(scenario_path)})
+    config = config.model_copy(update={"scenario": str(scenario_path)})
+    config._folder = str(path.parent.resolve())
+    add_import_paths(path.parent)
+    return config
 
 
 def _plain_variants(variants: Any) -> Any:
@@ -176,7 +182,8 @@ def plan(experiment: ExperimentConfig, label: str = "") -> Plan:
         for point in points:
             for rep, seed in enumerate(seeds):
                 runs.append(Run(len(runs), variant, point, rep, seed))
-    result = Plan(experiment, base, str(base_path.parent), tuple(runs), keys)
+    dirs = tuple(dict.fromkeys(d for d in (str(base_path.parent), experiment._folder) if d))
+    result = Plan(experiment, base, str(base_path.parent), tuple(runs), keys, dirs)
     where = label or experiment.name
     for variant in experiment.variants:  # fail before the first run, naming the place
         for point in points:

@@ -30,54 +30,17 @@ borders:
 
 
 def view(**changes):
-    """A SelfView of a mid-sized member, with ``changes``."""
-    from sim.policies import SelfView
+    """A SelfView of a mid-sized member, with ``changes`` (see sim.testing.self_view)."""
+    from sim.testing import self_view
 
-    base = dict(
-        name="Me",
-        month=24,
-        months_per_step=1,
-        gdp_usd_bn=100.0,
-        defence_pct_gdp=1.5,
-        capability_usd_bn=15.0,
-        military_strength=0.4,
-        readiness=0.5,
-        resilience=0.5,
-        intel_capacity=0.5,
-        is_member=True,
-        neighbours=frozenset({"Near"}),
-        sharing_group=frozenset(),
-        trust={"Near": 0.5, "Far": 0.5},
-        interoperability={"Near": 0.2, "Far": 0.2},
-        shared_with_me=frozenset(),
-        help_received={},
-        help_given={},
-        refused_by={},
-        damage_last_year_pct_gdp=0.0,
-        active_threats=0,
-    )
-    base.update(changes)
-    return SelfView(**base)
+    return self_view(**changes)
 
 
 def threat(**changes):
     """A ThreatView of a detected aggression against 'Near', with ``changes``."""
-    from sim.policies import ThreatView
+    from sim.testing import threat_view
 
-    base = dict(
-        id=1,
-        type="aggression",
-        host="Near",
-        size=1.5,
-        overt_size=2.0,
-        months_active=2,
-        military=True,
-        internal_affair=False,
-        public_benefit=0.8,
-        spill_risk=0.0,
-    )
-    base.update(changes)
-    return ThreatView(**base)
+    return threat_view(**changes)
 
 
 def rng(seed: int = 0):

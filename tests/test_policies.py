@@ -18,6 +18,7 @@ from sim.policies import (
     registered,
     resolve,
 )
+from sim.testing import PolicyContract
 
 BOTH = frozenset({"military", "non_military"})
 CIVIL = frozenset({"non_military"})
@@ -81,7 +82,7 @@ def test_all_five_built_ins_are_registered_with_descriptions():
         assert cls.description and cls.__doc__
 
 
-class TestCommittedAlly:
+class TestCommittedAlly(PolicyContract):
     policy = make("committed_ally")
 
     def test_helps_with_its_effort_in_every_allowed_kind(self):
@@ -97,7 +98,7 @@ class TestCommittedAlly:
         assert 2.0 < budget(self.policy, me=high) < 4.0
 
 
-class TestFreeRider:
+class TestFreeRider(PolicyContract):
     policy = make("free_rider")
 
     def test_votes_yes_but_gives_nothing(self):
@@ -118,7 +119,7 @@ class TestFreeRider:
         assert 0.1 < shares < 0.3 and 0.2 < joins < 0.4
 
 
-class TestReciprocal:
+class TestReciprocal(PolicyContract):
     policy = make("reciprocal", {"forgiveness": 0.0})
 
     def test_shares_with_those_who_shared_with_it(self):
@@ -153,7 +154,7 @@ class TestReciprocal:
         assert 0.5 < budget(self.policy, allies_pct=0.5) < 1.5
 
 
-class TestSelfInterested:
+class TestSelfInterested(PolicyContract):
     policy = make("self_interested")
 
     def test_helps_a_neighbour_but_not_a_distant_low_stake_member(self):
@@ -179,7 +180,7 @@ class TestSelfInterested:
         assert budget(self.policy, me=hurt) > budget(self.policy)
 
 
-class TestSovereigntyFirst:
+class TestSovereigntyFirst(PolicyContract):
     policy = make("sovereignty_first")
 
     def test_never_asks_others_into_its_internal_affairs(self):
@@ -196,6 +197,41 @@ class TestSovereigntyFirst:
 
     def test_joins_only_non_combat_exercises(self):
         assert join(self.policy, "non_combat") and not join(self.policy, "combat")
+
+
+class TestShareWithin(PolicyContract):
+    policy = make("share_within", {"inner": {"name": "reciprocal", "params": {"forgiveness": 0.0}},
+                                   "circle": ["Near", "Alpha", "Beta"]})  # fmt: skip
+
+    def test_never_shares_outside_its_circle(self):
+        trusting = view(shared_with_me=frozenset({"Near", "Far"}))
+        assert share(self.policy, partner="Near", me=trusting)
+        assert not share(self.policy, partner="Far", me=trusting)  # reciprocal alone would
+        assert share(self.policy.wrapped, partner="Far", me=trusting)
+
+    def test_inside_the_circle_the_inner_policy_decides(self):
+        assert not share(self.policy, partner="Near", me=view(trust={"Near": 0.1}))
+
+    def test_every_other_decision_is_the_inner_policys(self):
+        inner = make("reciprocal", {"forgiveness": 0.0})
+        for me in (view(), view(help_received={"Near": 2}), view(refused_by={"Near": 3})):
+            assert respond(self.policy, me=me) == respond(inner, me=me)
+            assert budget(self.policy, me=me) == budget(inner, me=me)
+
+    def test_inner_policy_errors_are_clear(self):
+        with pytest.raises(PolicyError, match="did you mean 'reciprocal'"):
+            make("share_within", {"inner": "reciprocl"})
+        with pytest.raises(PolicyError, match="inner: expected a policy name"):
+            make("share_within", {"inner": {"nme": "reciprocal"}})
+
+
+def test_every_registered_policy_has_a_contract_test_class():
+    tested = {
+        type(obj.policy)
+        for obj in globals().values()
+        if isinstance(obj, type) and issubclass(obj, PolicyContract) and hasattr(obj, "policy")
+    }
+    assert set(registered().values()) <= tested
 
 
 def test_default_policy_helps_only_when_bound():

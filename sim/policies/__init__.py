@@ -2,6 +2,8 @@
 
 Write a policy as a frozen dataclass subclassing :class:`Policy`; register it with
 :func:`register` to name it in scenarios, or name it as ``module:Class`` without registering.
+Subclass :class:`Wrapper` to change one decision of another policy. Check a policy with
+:func:`sim.testing.check_policy`; docs/policies.md has the whole guide.
 """
 
 from sim.policies import builtin  # noqa: F401  (registers the built-in policies)
@@ -19,6 +21,7 @@ from sim.policies.base import (
     ThreatView,
     effort,
 )
+from sim.policies.combinators import ShareWithin, Wrapper
 from sim.policies.registry import PolicyError, make, register, registered, resolve
 
 __all__ = [
@@ -33,7 +36,9 @@ __all__ = [
     "ResponseContext",
     "SelfView",
     "ShareContext",
+    "ShareWithin",
     "ThreatView",
+    "Wrapper",
     "effort",
     "make",
     "register",

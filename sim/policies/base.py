@@ -299,6 +299,7 @@ class Policy:
         return {
             f.name: (f.default if f.default is not dataclasses.MISSING else None)
             for f in dataclasses.fields(cls)
+            if f.init
         }
 
 

@@ -48,6 +48,8 @@ def resolve(name: str) -> type[Policy]:
     """The policy class a scenario names: a registered name or ``module:Class``."""
     if ":" in name:
         return _import(name)
+    if name not in _REGISTRY:
+        load_entry_points()  # an installed package's policy, named in a scenario
     try:
         return _REGISTRY[name]
     except KeyError:
@@ -61,7 +63,11 @@ def make(name: str, params: Mapping[str, Any] | None = None) -> Policy:
     """An instance of the named policy with ``params``, every parameter checked."""
     cls = resolve(name)
     params = dict(params or {})
-    fields = {f.name: f for f in dataclasses.fields(cls)} if dataclasses.is_dataclass(cls) else {}
+    fields = (
+        {f.name: f for f in dataclasses.fields(cls) if f.init}
+        if dataclasses.is_dataclass(cls)
+        else {}
+    )
     for key in params:
         if key not in fields:
             close = difflib.get_close_matches(key, list(fields), n=1)
@@ -116,18 +122,27 @@ def _import(spec: str) -> type[Policy]:
     return cls
 
 
+_LOADED: set[str] = set()
+
+
 def load_entry_points() -> None:
     """Register policies published by installed packages (entry point group
-    ``cdsim.policies``, each entry naming a Policy subclass).
+    ``cdsim.policies``, each entry naming a Policy subclass). Each entry loads once.
     """
     from importlib.metadata import entry_points
 
     for entry in entry_points(group="cdsim.policies"):
+        if entry.value in _LOADED:
+            continue
+        _LOADED.add(entry.value)
         try:
             cls = entry.load()
             if isinstance(cls, type) and issubclass(cls, Policy):
                 if not cls.name:
                     cls.name = entry.name
                 _REGISTRY.setdefault(cls.name, cls)
+            else:
+                print(f"warning: policy plug-in {entry.name!r} ({entry.value}) is not a "
+                      "subclass of sim.policies.Policy; left out", file=sys.stderr)  # fmt: skip
         except Exception as err:  # a broken plug-in must not break the built-ins
             print(f"warning: policy plug-in {entry.name!r} failed to load: {err}", file=sys.stderr)

@@ -1,0 +1,584 @@
+"""The policy contract: what every policy must satisfy to run in cdsim, as a check you can
+call from your own tests.
+
+::
+
+    from sim.testing import check_policy, PolicyContract
+
+    def test_my_policy():
+        check_policy(MyPolicy(amount=0.3))      # raises ContractError listing every failure
+
+    class TestMyPolicy(PolicyContract):          # or: one pytest test per property
+        policy = MyPolicy(amount=0.3)
+
+:func:`self_view` and :func:`threat_view` build the snapshots a policy sees, for tests of
+its behaviour. The checks, each also a function of its own:
+
+- :func:`check_interface`: a frozen dataclass subclassing :class:`~sim.policies.Policy`, with
+  a ``name`` and a ``description``, decision methods taking one context, and every
+  parameter documented in a ``Parameters:`` block.
+- :func:`check_outputs`: on a spread of contexts for every decision, each method returns
+  what the model expects (a bool, a :class:`~sim.policies.Contribution`, a finite
+  non-negative budget) without raising.
+- :func:`check_determinism`: the same context and generator seed give the same decision,
+  and the policy never draws from Python's or NumPy's global random generators.
+- :func:`check_picklable`: the policy survives pickling (as batch workers receive it) and
+  decides the same afterwards.
+- :func:`check_isolation`: deciding leaves the policy unchanged and holding no context,
+  generator, model or agent, and its module does not import the model or Mesa.
+- :func:`check_in_model`: named in a scenario (as a registered name or ``module:Class``), it
+  runs for every member of a small group under non-intervention and collective commitment,
+  and the same seed gives the same run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import inspect
+import math
+import pickle
+import random
+import sys
+import types
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+from sim.config import ConfigError
+from sim.policies import (
+    BudgetContext,
+    Contribution,
+    ExerciseContext,
+    Policy,
+    RequestContext,
+    ResponseContext,
+    SelfView,
+    ShareContext,
+    ThreatView,
+    registry,
+)
+
+#: decision -> (method, what it must return)
+METHODS: dict[str, tuple[str, str]] = {
+    "share": ("share", "bool"),
+    "exercise": ("join_exercise", "bool"),
+    "request": ("request_help", "bool"),
+    "respond": ("respond", "Contribution"),
+    "budget": ("set_budget", "float"),
+}
+
+_SMALL_GROUP = {
+    "name": "contract",
+    "seed": 11,
+    "steps": 36,
+    "members": [
+        {"name": "Alpha", "gdp_usd_bn": 900, "defence_pct_gdp": 2.0},
+        {"name": "Beta", "gdp_usd_bn": 300, "defence_pct_gdp": 1.2},
+        {"name": "Gamma", "gdp_usd_bn": 60, "defence_pct_gdp": 1.5},
+        {"name": "Delta", "gdp_usd_bn": 15, "defence_pct_gdp": 0.8},
+    ],
+    "borders": [
+        {"between": ["Alpha", "Beta"], "kind": "land"},
+        {"between": ["Beta", "Gamma"], "kind": "sea"},
+        {"between": ["Gamma", "Delta"], "kind": "land"},
+    ],
+}
+
+
+class ContractError(AssertionError):
+    """A policy breaks the contract; the message lists every failure found."""
+
+
+# ------------------------------------------------------------------ sample contexts
+
+
+def self_view(**changes: Any) -> SelfView:
+    """A :class:`SelfView` for tests: a mid-sized member "Me" bordering "Near", with a
+    distant partner "Far", moderate trust, no history; ``changes`` replace any field."""
+    partners = ("Near", "Far")
+    base: dict[str, Any] = dict(
+        name="Me", month=24, months_per_step=1, gdp_usd_bn=100.0, defence_pct_gdp=1.5,
+        capability_usd_bn=15.0, military_strength=0.4, readiness=0.5, resilience=0.5,
+        intel_capacity=0.5, is_member=True, neighbours=frozenset({"Near"}),
+        sharing_group=frozenset(), trust=dict.fromkeys(partners, 0.5),
+        interoperability=dict.fromkeys(partners, 0.2), shared_with_me=frozenset(),
+        help_received={}, help_given={}, refused_by={}, damage_last_year_pct_gdp=0.0,
+        active_threats=0,
+    )  # fmt: skip
+    return SelfView(**{**base, **changes})
+
+
+def threat_view(**changes: Any) -> ThreatView:
+    """A :class:`ThreatView` for tests: a detected aggression against "Near", below its
+    overt size; ``changes`` replace any field."""
+    base: dict[str, Any] = dict(
+        id=1, type="aggression", host="Near", size=1.5, overt_size=2.0, months_active=2,
+        military=True, internal_affair=False, public_benefit=0.8, spill_risk=0.0,
+    )  # fmt: skip
+    return ThreatView(**{**base, **changes})
+
+
+def _selves() -> list[SelfView]:
+    """Members in different situations: large and small, trusted or not, helped or not."""
+    partners = ("Near", "Far", "Other")
+    base = dict(
+        sharing_group=frozenset({"Me", "Near"}),
+        trust=dict.fromkeys(partners, 0.5),
+        interoperability=dict.fromkeys(partners, 0.2),
+    )
+    variants = [
+        {},
+        dict(month=0, trust=dict.fromkeys(partners, 0.9), shared_with_me=frozenset(partners)),
+        dict(gdp_usd_bn=2000.0, defence_pct_gdp=3.5, military_strength=0.9, readiness=0.9),
+        dict(gdp_usd_bn=5.0, defence_pct_gdp=0.0, capability_usd_bn=0.0, military_strength=0.0),
+        dict(
+            trust=dict.fromkeys(partners, 0.05),
+            refused_by=dict.fromkeys(partners, 4),
+            help_given=dict.fromkeys(partners, 3),
+            damage_last_year_pct_gdp=4.0,
+            active_threats=3,
+        ),
+        dict(help_received={"Near": 5}, help_given={"Far": 2}, refused_by={"Other": 1}),
+        dict(is_member=False, trust={}, interoperability={}, neighbours=frozenset()),
+    ]
+    return [self_view(**{**base, **v}) for v in variants]
+
+
+def _threats() -> list[ThreatView]:
+    """Detected threats of different kinds and sizes, against 'Near'."""
+    kinds = [
+        ("aggression", True, False, 0.8, 2.0),
+        ("terrorism", False, True, 0.4, 1.0),
+        ("cyber_attack", False, False, 0.3, 1.0),
+        ("natural_disaster", False, False, 0.2, 1.5),
+    ]
+    out = []
+    for k, (kind, military, internal, benefit, overt) in enumerate(kinds):
+        for size in (0.1, overt, 3 * overt):
+            out.append(
+                ThreatView(
+                    id=k * 10 + len(out),
+                    type=kind,
+                    host="Near",
+                    size=size,
+                    overt_size=overt,
+                    months_active=1 + 3 * k,
+                    military=military,
+                    internal_affair=internal,
+                    public_benefit=benefit,
+                    spill_risk=0.05 * k,
+                )  # fmt: skip
+            )
+    return out
+
+
+def sample_contexts(seed: int = 0) -> Iterator[tuple[str, Any]]:
+    """(decision, context) pairs covering every decision in varied situations.
+
+    Each context carries its own generator seeded from ``seed`` and its position, so the
+    same call always yields the same contexts.
+    """
+    k = 0
+
+    def rng() -> np.random.Generator:
+        nonlocal k
+        k += 1
+        return np.random.default_rng([seed, k])
+
+    selves, threats = _selves(), _threats()
+    for me in selves:
+        for partner, arrangement in (
+            ("Near", "subgroup"),
+            ("Far", "pooled"),
+            ("Other", "bilateral"),
+        ):
+            yield "share", ShareContext(me=me, partner=partner, arrangement=arrangement, rng=rng())
+        for kind, cost in (("tabletop", 0.01), ("combat", 0.5)):
+            yield "exercise", ExerciseContext(me=me, kind=kind, cost_usd_bn=cost, rng=rng())
+        yield "budget", BudgetContext(
+            me=me, allies_capability_usd_bn=300.0, allies_mean_defence_pct_gdp=1.8,
+            expected_support=0.5 if me.is_member else 0.0, depreciation=0.08,
+            max_defence_pct_gdp=10.0, rng=rng(),
+        )  # fmt: skip
+        yield "budget", BudgetContext(
+            me=me, allies_capability_usd_bn=0.0, allies_mean_defence_pct_gdp=me.defence_pct_gdp,
+            expected_support=1.0, depreciation=0.02, max_defence_pct_gdp=5.0, rng=rng(),
+        )  # fmt: skip
+    for me in selves[:3]:
+        for threat in threats:
+            yield "request", RequestContext(me=me, threat=threat, own_power=1.0, rng=rng())
+            for obligated, allowed in (
+                (False, frozenset({"military", "non_military"})),
+                (True, frozenset({"military", "non_military"})),
+                (True, frozenset({"non_military"})),
+                (False, frozenset()),
+            ):
+                yield "respond", ResponseContext(
+                    me=me, threat=threat, obligated=obligated, allowed=allowed,
+                    host_is_neighbour=threat.id % 2 == 0, host_trust=me.trust.get("Near", 0.5),
+                    cost_per_step_usd_bn=0.2, rng=rng(),
+                )  # fmt: skip
+
+
+# ------------------------------------------------------------------ the checks
+
+
+def check_interface(policy: Policy) -> list[str]:
+    """Problems with the policy's form (empty if none)."""
+    cls = type(policy)
+    problems = []
+    if not isinstance(policy, Policy):
+        return [f"{cls.__qualname__} is not a subclass of sim.policies.Policy"]
+    if not dataclasses.is_dataclass(cls):
+        problems.append(
+            f"{cls.__qualname__} is not a dataclass: decorate it @dataclass(frozen=True)"
+        )
+    elif not cls.__dataclass_params__.frozen:
+        problems.append(f"{cls.__qualname__} is not frozen: use @dataclass(frozen=True)")
+    for attr in ("name", "description"):
+        value = getattr(cls, attr, "")
+        if not isinstance(value, str) or not value.strip():
+            problems.append(f"{cls.__qualname__}.{attr} must be a non-empty string")
+    for method, _ in METHODS.values():
+        params = list(inspect.signature(getattr(policy, method)).parameters.values())
+        if len(params) != 1 or params[0].kind not in (
+            inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD
+        ):  # fmt: skip
+            problems.append(f"{method}() must take exactly one argument, the context")
+    docs = cls.parameter_docs()
+    missing = [p for p in cls.parameters() if p not in docs]
+    if missing:
+        problems.append(
+            f"parameters not documented in a 'Parameters:' block of the class docstring: "
+            f"{', '.join(missing)}"
+        )
+    return problems
+
+
+def check_outputs(policy: Policy, seed: int = 0) -> list[str]:
+    """Problems with what the policy returns on :func:`sample_contexts`."""
+    problems: list[str] = []
+    for decision, ctx in sample_contexts(seed):
+        method, _ = METHODS[decision]
+        try:
+            value = getattr(policy, method)(ctx)
+        except Exception as err:  # report it as a contract failure, with the situation
+            problems.append(f"{method}() raised {type(err).__name__}: {err} ({_where(ctx)})")
+            continue
+        problem = _valid(decision, value)
+        if problem:
+            problems.append(f"{method}() returned {value!r}: {problem} ({_where(ctx)})")
+    return _dedupe(problems)
+
+
+def _valid(decision: str, value: Any) -> str:
+    kind = METHODS[decision][1]
+    if kind == "bool" and not isinstance(value, bool | np.bool_):
+        return "expected True or False"
+    if kind == "Contribution" and not isinstance(value, Contribution):
+        return "expected a sim.policies.Contribution (e.g. effort(ctx, 0.5), NO_HELP)"
+    if kind == "float":
+        if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
+            return "expected a number (% of GDP)"
+        if not math.isfinite(value) or value < 0:
+            return "expected a finite, non-negative % of GDP"
+    return ""
+
+
+def check_determinism(policy: Policy, seed: int = 0) -> list[str]:
+    """Problems with reproducibility: different decisions for the same context and seed, or
+    draws from the global random generators."""
+    problems: list[str] = []
+    py_state, np_state = random.getstate(), np.random.get_state()
+    for decision, ctx in sample_contexts(seed):
+        method = getattr(policy, METHODS[decision][0])
+        seed_seq = ctx.rng.bit_generator.seed_seq
+        try:
+            first = method(dataclasses.replace(ctx, rng=np.random.default_rng(seed_seq)))
+            second = method(dataclasses.replace(ctx, rng=np.random.default_rng(seed_seq)))
+        except Exception:  # check_outputs reports these
+            continue
+        if first != second:
+            problems.append(
+                f"{METHODS[decision][0]}() gave {first!r}, then {second!r} for the same context "
+                f"and seed ({_where(ctx)}): draw randomness only from ctx.rng"
+            )
+    if random.getstate() != py_state:
+        problems.append("it drew from Python's global 'random' module: use ctx.rng instead")
+        random.setstate(py_state)
+    if not _same_np_state(np.random.get_state(), np_state):
+        problems.append("it drew from numpy.random's global generator: use ctx.rng instead")
+        np.random.set_state(np_state)
+    return _dedupe(problems)
+
+
+def check_picklable(policy: Policy, seed: int = 0) -> list[str]:
+    """Problems sending the policy to a worker process: it must pickle, and the copy must
+    equal the original and decide the same."""
+    try:
+        copy = pickle.loads(pickle.dumps(policy))
+    except Exception as err:
+        return [f"cannot be pickled ({type(err).__name__}: {err}); batch workers need it"]
+    problems = []
+    if copy != policy:
+        problems.append("a pickled copy does not compare equal to the original")
+    for decision, ctx in sample_contexts(seed):
+        method = METHODS[decision][0]
+        seed_seq = ctx.rng.bit_generator.seed_seq
+        try:
+            a = getattr(policy, method)(
+                dataclasses.replace(ctx, rng=np.random.default_rng(seed_seq))
+            )
+            b = getattr(copy, method)(dataclasses.replace(ctx, rng=np.random.default_rng(seed_seq)))
+        except Exception:  # check_outputs reports these
+            continue
+        if a != b:
+            problems.append(f"a pickled copy decides differently: {method}() {a!r} vs {b!r}")
+            break
+    return problems
+
+
+def check_isolation(policy: Policy, seed: int = 0) -> list[str]:
+    """Problems with the policy reaching beyond its context: changing itself while deciding,
+    keeping contexts, generators, models or agents, or importing the model or Mesa."""
+    problems = []
+    before = _snapshot(policy)
+    for decision, ctx in sample_contexts(seed):
+        try:
+            getattr(policy, METHODS[decision][0])(ctx)
+        except Exception:  # check_outputs reports these
+            continue
+    if before is not None and _snapshot(policy) != before:
+        problems.append(
+            "deciding changed the policy's own state: a policy keeps no memory (what it needs "
+            "to remember is in its context, e.g. ctx.me.refused_by)"
+        )
+    held = _forbidden_references(policy)
+    if held:
+        problems.append(f"it holds references to {', '.join(sorted(held))}: it must not keep "
+                        "contexts, generators, models or agents")  # fmt: skip
+    module = sys.modules.get(type(policy).__module__)
+    if module is not None and not module.__name__.startswith("sim.policies"):
+        imported = _model_imports(module)
+        if imported:
+            problems.append(
+                f"its module {module.__name__!r} imports {', '.join(sorted(imported))}: a policy "
+                "decides from its context only, never from the model"
+            )
+    return problems
+
+
+def check_in_model(policy: Policy, seed: int = 11) -> list[str]:
+    """Problems running the policy in a model: named in a scenario, every member of a small
+    group uses it under non-intervention and collective commitment, twice with one seed."""
+    from sim.config import from_mapping
+    from sim.results import run
+
+    try:
+        spec = policy_spec(policy)
+    except ValueError as err:
+        return [str(err)]
+    problems = []
+    for preset in ("non_intervention", "collective_commitment"):
+        raw = {**_SMALL_GROUP, "default_policy": spec, "rules": {"preset": preset}}
+        try:
+            config = from_mapping(raw, [], label="<contract scenario>")
+            first = run(config, seed=seed)
+            second = run(config, seed=seed)
+        except ConfigError as err:
+            problems.append(f"cannot be named in a scenario: {err}")
+            break
+        except Exception as err:  # a failure inside the model, e.g. a bad return value
+            problems.append(f"a run under {preset} failed: {type(err).__name__}: {err}")
+            continue
+        if not first.steps.equals(second.steps) or not first.threats.equals(second.threats):
+            problems.append(f"two runs with the same seed differ under {preset}")
+    return problems
+
+
+CHECKS: dict[str, Callable[[Policy], list[str]]] = {
+    "interface": check_interface,
+    "outputs": check_outputs,
+    "determinism": check_determinism,
+    "picklable": check_picklable,
+    "isolation": check_isolation,
+    "in_model": check_in_model,
+}
+
+
+def check_policy(policy: Policy, *, in_model: bool = True) -> None:
+    """Run every check on ``policy``; raise :class:`ContractError` listing all failures.
+
+    Args:
+        policy: an instance, with the parameters to check.
+        in_model: also run it in a small model (the slowest check, about a second).
+    """
+    if not isinstance(policy, Policy):
+        raise ContractError(f"{policy!r} is not a policy (a subclass of sim.policies.Policy)")
+    failures = []
+    for name, check in CHECKS.items():
+        if name == "in_model" and not in_model:
+            continue
+        failures += [f"[{name}] {problem}" for problem in check(policy)]
+    if failures:
+        lines = "\n  ".join(failures)
+        raise ContractError(f"{type(policy).__qualname__} breaks the policy contract:\n  {lines}")
+
+
+class PolicyContract:
+    """Subclass in a test module and set ``policy``: pytest then runs one test per check.
+
+    ::
+
+        class TestMyPolicy(PolicyContract):
+            policy = MyPolicy(amount=0.3)
+    """
+
+    policy: Policy
+
+    def _check(self, name: str) -> None:
+        problems = CHECKS[name](self.policy)
+        if problems:
+            raise ContractError(f"{type(self.policy).__qualname__}: " + "; ".join(problems))
+
+    def test_interface(self) -> None:
+        self._check("interface")
+
+    def test_outputs(self) -> None:
+        self._check("outputs")
+
+    def test_determinism(self) -> None:
+        self._check("determinism")
+
+    def test_picklable(self) -> None:
+        self._check("picklable")
+
+    def test_isolation(self) -> None:
+        self._check("isolation")
+
+    def test_in_model(self) -> None:
+        self._check("in_model")
+
+
+def policy_spec(policy: Policy) -> dict[str, Any]:
+    """How a scenario file names ``policy``: ``{name, params}``, the name registered or
+    ``module:Class``."""
+    cls = type(policy)
+    registered = registry.registered().get(cls.name) if cls.name else None
+    if registered is cls:
+        name = cls.name
+    else:
+        if "<locals>" in cls.__qualname__:
+            raise ValueError(
+                f"{cls.__qualname__} is defined inside a function: define it at module level "
+                "so that scenarios (and worker processes) can import it"
+            )
+        name = f"{cls.__module__}:{cls.__qualname__}"
+    params = {
+        f.name: _plain(getattr(policy, f.name))
+        for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+        if f.init
+    }
+    return {"name": name, "params": params}
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _plain(value: Any) -> Any:
+    """A parameter value as YAML-like data (tuples become lists)."""
+    if isinstance(value, tuple | list | frozenset | set):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _where(ctx: Any) -> str:
+    """A short description of a sample context, for messages."""
+    me = ctx.me
+    bits = [f"{type(ctx).__name__}: {me.name} GDP {me.gdp_usd_bn:g}, month {me.month}"]
+    if hasattr(ctx, "threat"):
+        bits.append(f"threat {ctx.threat.type} size {ctx.threat.size:g}")
+    if hasattr(ctx, "partner"):
+        bits.append(f"partner {ctx.partner}")
+    return ", ".join(bits)
+
+
+def _dedupe(problems: list[str], limit: int = 5) -> list[str]:
+    """At most ``limit`` problems per method, so one bug does not flood the report."""
+    out, counts = [], {}
+    for p in problems:
+        key = p.split("(", 1)[0]
+        counts[key] = counts.get(key, 0) + 1
+        if counts[key] <= limit:
+            out.append(p)
+    return out
+
+
+def _same_np_state(a: tuple, b: tuple) -> bool:
+    return a[0] == b[0] and np.array_equal(a[1], b[1]) and tuple(a[2:]) == tuple(b[2:])
+
+
+def _snapshot(policy: Policy) -> bytes | None:
+    try:
+        return pickle.dumps(policy)
+    except Exception:  # check_picklable reports it
+        return None
+
+
+def _forbidden_references(policy: Policy) -> set[str]:
+    """Kinds of object the policy can reach that a policy must not keep."""
+    import mesa
+
+    context_types = (ShareContext, ExerciseContext, RequestContext, ResponseContext, BudgetContext)
+    skip = (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType, str, bytes,
+            int, float, bool, complex)  # fmt: skip
+    found: set[str] = set()
+    seen: set[int] = set()
+    stack: list[Any] = [policy]
+    while stack and len(seen) < 20_000:
+        obj = stack.pop()
+        if id(obj) in seen or isinstance(obj, skip):
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, context_types):
+            found.add("a decision context")
+        elif isinstance(obj, np.random.Generator | np.random.BitGenerator):
+            found.add("a random generator")
+        elif isinstance(obj, mesa.Model):
+            found.add("a model")
+        elif isinstance(obj, mesa.Agent):
+            found.add("an agent")
+        stack.extend(gc.get_referents(obj))
+    return found
+
+
+def _model_imports(module: types.ModuleType) -> set[str]:
+    """The model-side modules a policy's module imports (from its source), or model and
+    agent classes it holds."""
+    import ast
+
+    import mesa
+
+    banned = ("mesa", "sim.model", "sim.states", "sim.response", "sim.intelligence")
+    found: set[str] = set()
+    try:
+        tree = ast.parse(inspect.getsource(module))
+    except (OSError, TypeError, SyntaxError):  # no source: look at what it holds only
+        tree = None
+    for node in ast.walk(tree) if tree is not None else ():
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+        for name in names:
+            if any(name == b or name.startswith(b + ".") for b in banned):
+                found.add(name)
+    for value in vars(module).values():
+        if isinstance(value, type) and issubclass(value, mesa.Model | mesa.Agent):
+            found.add(f"{value.__module__}.{value.__qualname__}")
+    return found
