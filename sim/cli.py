@@ -159,8 +159,6 @@ def _add_labels(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_figure_options(parser: argparse.ArgumentParser, formats: bool = True) -> None:
-    from sim.plots import KINDS
-
     parser.add_argument(
         "--metrics", type=_names,
         help="comma-separated outcome metrics (default: all; see the keys of summary.json)",
@@ -171,8 +169,9 @@ def _add_figure_options(parser: argparse.ArgumentParser, formats: bool = True) -
         "threats active, trust, interoperability, defence spending, members remaining)",
     )  # fmt: skip
     parser.add_argument(
-        "--figures", type=_names, default=list(KINDS),
-        help=f"comma-separated kinds of figure (default: all of {','.join(KINDS)})",
+        "--figures", type=_names,
+        help="comma-separated kinds of figure (default: all of series, distributions, "
+        "differences, sweep, members, network)",
     )  # fmt: skip
     parser.add_argument(
         "--edges", choices=["trust", "interoperability"], default="trust",
@@ -321,11 +320,12 @@ def _results(args: argparse.Namespace):  # noqa: ANN202  (a ResultSet)
 
 
 def _figures(args: argparse.Namespace, rs) -> tuple[dict, list[str]]:  # noqa: ANN001
-    from sim.plots import standard_figures
+    from sim.plots import KINDS, standard_figures
 
     return standard_figures(
-        rs, metrics=args.metrics, columns=args.series, kinds=args.figures, edge=args.edges
-    )
+        rs, metrics=args.metrics, columns=args.series, kinds=args.figures or KINDS,
+        edge=args.edges,
+    )  # fmt: skip
 
 
 def _write_figures(args: argparse.Namespace, rs, out: Path) -> int:  # noqa: ANN001

@@ -241,12 +241,9 @@ def check_interface(policy: Policy) -> list[str]:
         value = getattr(cls, attr, "")
         if not isinstance(value, str) or not value.strip():
             problems.append(f"{cls.__qualname__}.{attr} must be a non-empty string")
-    for method, _ in METHODS.values():
-        params = list(inspect.signature(getattr(policy, method)).parameters.values())
-        if len(params) != 1 or params[0].kind not in (
-            inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD
-        ):  # fmt: skip
-            problems.append(f"{method}() must take exactly one argument, the context")
+    problem = registry.interface_problem(cls)
+    if problem:
+        problems.append(problem)
     docs = cls.parameter_docs()
     missing = [p for p in cls.parameters() if p not in docs]
     if missing:

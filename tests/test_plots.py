@@ -350,3 +350,17 @@ def test_report_is_one_self_contained_page(rs, tmp_path):
     assert main(["report", str(FIXTURE), "--out", str(out), "--metrics", "mean_trust",
                  "--figures", "series"]) == 0  # fmt: skip
     assert out.read_text(encoding="utf-8").count("data:image/png;base64,") == 1
+
+
+def test_the_command_line_lists_every_kind_and_loads_no_plotting_for_other_commands():
+    import subprocess
+    import sys
+
+    from sim.cli import build_parser
+    from sim.plots import KINDS
+
+    help_text = build_parser()._subparsers._group_actions[0].choices["plot"].format_help()
+    assert all(kind in " ".join(help_text.split()) for kind in KINDS)
+    code = "import sys, sim.cli; sim.cli.build_parser(); print('matplotlib' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"  # `cdsim run/batch` do not pay for matplotlib

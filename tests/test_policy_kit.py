@@ -203,6 +203,25 @@ def test_the_contract_catches_a_module_importing_the_model(tmp_path, monkeypatch
         check_policy(Peeking(), in_model=False)
 
 
+def test_a_wrong_interface_is_a_clear_error_when_a_scenario_names_it(write, tmp_path, capsys):
+    (tmp_path / "odd.py").write_text(
+        textwrap.dedent("""
+            from dataclasses import dataclass
+            from sim.policies import Policy
+
+            @dataclass(frozen=True)
+            class TwoArgs(Policy):
+                def respond(self, ctx, budget):
+                    return None
+        """),
+        encoding="utf-8",
+    )
+    scenario = write(MINIMAL + "default_policy: odd:TwoArgs\n")
+    assert main(["validate", str(scenario)]) == 2
+    err = capsys.readouterr().err
+    assert "'odd:TwoArgs': respond() must take exactly one argument, the context" in err
+
+
 def test_a_policy_defined_in_a_function_cannot_be_named_in_a_scenario():
     @dataclass(frozen=True)
     class Local(Good):

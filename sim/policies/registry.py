@@ -11,6 +11,7 @@ import dataclasses
 import difflib
 import functools
 import importlib
+import inspect
 import sys
 import typing
 from collections.abc import Mapping
@@ -33,6 +34,9 @@ def register[P: type[Policy]](cls: P) -> P:
         raise TypeError(f"{cls!r} is not a subclass of sim.policies.Policy")
     if not cls.name:
         raise TypeError(f"{cls.__qualname__} needs a class attribute 'name' to be registered")
+    problem = interface_problem(cls)
+    if problem:
+        raise TypeError(f"{cls.__qualname__}: {problem}")
     if cls.name in _REGISTRY and _REGISTRY[cls.name] is not cls:
         raise TypeError(f"policy name {cls.name!r} is already registered")
     _REGISTRY[cls.name] = cls
@@ -119,7 +123,29 @@ def _import(spec: str) -> type[Policy]:
         raise PolicyError(f"{spec!r}: module {module_name!r} has no {attr!r}") from None
     if not (isinstance(cls, type) and issubclass(cls, Policy)):
         raise PolicyError(f"{spec!r} is not a policy (a subclass of sim.policies.Policy)")
+    problem = interface_problem(cls)
+    if problem:
+        raise PolicyError(f"{spec!r}: {problem}")
     return cls
+
+
+def interface_problem(cls: type[Policy]) -> str:
+    """What is wrong with a policy class's decision methods ('' if nothing): each must take
+    exactly one argument, the context."""
+    for method in ("share", "join_exercise", "request_help", "respond", "set_budget"):
+        function = getattr(cls, method, None)
+        if not callable(function):
+            return f"{method} is not a method"
+        try:
+            params = list(inspect.signature(function).parameters.values())[1:]  # after self
+        except (TypeError, ValueError):
+            continue
+        positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        required = [p for p in params if p.default is p.empty and p.kind is not p.VAR_POSITIONAL
+                    and p.kind is not p.VAR_KEYWORD]  # fmt: skip
+        if len(positional) < 1 or len(required) > 1:
+            return f"{method}() must take exactly one argument, the context (ctx)"
+    return ""
 
 
 _LOADED: set[str] = set()
@@ -138,6 +164,11 @@ def load_entry_points() -> None:
         try:
             cls = entry.load()
             if isinstance(cls, type) and issubclass(cls, Policy):
+                problem = interface_problem(cls)
+                if problem:
+                    print(f"warning: policy plug-in {entry.name!r}: {problem}; left out",
+                          file=sys.stderr)  # fmt: skip
+                    continue
                 if not cls.name:
                     cls.name = entry.name
                 _REGISTRY.setdefault(cls.name, cls)
