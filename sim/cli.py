@@ -8,8 +8,9 @@ import datetime as dt
 import math
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from sim import __version__
 from sim.config import ConfigError, load_scenario
@@ -117,6 +118,55 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     _add_figure_options(report, formats=False)
     report.set_defaults(func=cmd_report)
+
+    patterns = sub.add_parser(
+        "check-patterns",
+        help="run the validation experiments and compare the model with real-world patterns",
+    )
+    patterns.add_argument(
+        "--only", type=_names, help="comma-separated pattern names (default: all)"
+    )
+    patterns.add_argument(
+        "--replications", "-n", type=_positive_int,
+        help="runs per pattern (default: each experiment file's, 30)",
+    )  # fmt: skip
+    patterns.add_argument(
+        "--workers", "-j", type=_positive_int, help="local worker processes (default: all cores)"
+    )
+    patterns.add_argument(
+        "--out", type=Path,
+        help="results folder (default: results/patterns-<date-time>); the verdicts go to "
+        "patterns.csv and patterns.md in it",
+    )  # fmt: skip
+    patterns.add_argument("--resume", action="store_true", help="complete an interrupted check")
+    patterns.add_argument("--no-progress", action="store_true", help="no progress bars")
+    patterns.set_defaults(func=cmd_check_patterns)
+
+    sens = sub.add_parser(
+        "sensitivity",
+        help="which parameters drive the key outcomes: Morris screening or Sobol indices",
+    )
+    sens.add_argument("scenario", help="scenario file")
+    sens.add_argument("--method", choices=["morris", "sobol"], default="morris",
+                      help="morris (screening, default) or sobol (variance shares)")  # fmt: skip
+    sens.add_argument(
+        "--samples", type=_positive_int,
+        help="Morris trajectories (default 10) or Sobol base samples, a power of 2 (default 64)",
+    )  # fmt: skip
+    sens.add_argument(
+        "--param", dest="params", action="append", default=[], metavar="PATH=LOW:HIGH",
+        help="a parameter and its range, e.g. threats.aggression.rate=0.01:0.04 (repeatable; "
+        "default: ten parameters of threats, intelligence, response, relations, economy)",
+    )  # fmt: skip
+    sens.add_argument("--metrics", type=_names, help="comma-separated outcome metrics")
+    sens.add_argument("--replications", "-n", type=_positive_int, default=1,
+                      help="runs per sample point, averaged (default 1)")  # fmt: skip
+    sens.add_argument("--seed", type=int, default=0, help="root seed of the sample and runs")
+    sens.add_argument("--steps", type=_positive_int, help="steps per run (default: scenario's)")
+    _add_batch_options(sens)
+    sens.add_argument("--format", type=_names, default=["png", "svg"],
+                      help="figure formats (default: png,svg)")  # fmt: skip
+    sens.set_defaults(func=cmd_sensitivity)
 
     policies = sub.add_parser("policies", help="list the available policies")
     policies.set_defaults(func=cmd_policies)
@@ -248,31 +298,48 @@ def cmd_experiment(args: argparse.Namespace) -> int:
     return _run_plan(plan(experiment, args.experiment), args)
 
 
-def _run_plan(the_plan, args: argparse.Namespace) -> int:  # noqa: ANN001  (a Plan)
-    from sim.batch import BatchError, BatchInterrupted, run_batch
-
+def _results_folder(args: argparse.Namespace, name: str) -> Path | None:
+    """``--out``, or ``results/<name>-<date-time>``; None (after saying why) if ``--resume``
+    is given without ``--out``."""
     if args.resume and args.out is None:
         print("error: --resume needs --out (the folder to complete)", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return None
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    out = args.out or Path("results") / f"{the_plan.experiment.name}-{stamp}"
+    return args.out or Path("results") / f"{name}-{stamp}"
+
+
+def _guarded(out: Path, call: Callable[[], Any]) -> tuple[Any, int]:
+    """Run a batch; a batch error or an interruption becomes (None, exit code), said once."""
+    from sim.batch import BatchError, BatchInterrupted
+
+    try:
+        return call(), 0
+    except BatchError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return None, EXIT_BAD_INPUT
+    except BatchInterrupted as stop:
+        print(f"{stop}; run the same command with --resume --out {out} to complete it",
+              file=sys.stderr)  # fmt: skip
+        return None, 130
+
+
+def _run_plan(the_plan, args: argparse.Namespace) -> int:  # noqa: ANN001  (a Plan)
+    from sim.batch import run_batch
+
+    out = _results_folder(args, the_plan.experiment.name)
+    if out is None:
+        return EXIT_BAD_INPUT
     n = len(the_plan.runs)
     where = f"Dask cluster {args.scheduler}" if args.scheduler else (
         f"{args.workers or os.cpu_count()} worker process(es)"
     )  # fmt: skip
     print(f"{the_plan.experiment.name}: {n} runs on {where} -> {out}/", file=sys.stderr)
-    try:
-        outcome = run_batch(
-            the_plan, out, workers=args.workers, resume=args.resume, scheduler=args.scheduler,
-            progress=not args.no_progress, csv=args.csv, command=["cdsim", *sys.argv[1:]],
-        )  # fmt: skip
-    except BatchError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except BatchInterrupted as stop:
-        print(f"{stop}; run the same command with --resume --out {out} to complete it",
-              file=sys.stderr)  # fmt: skip
-        return 130
+    outcome, code = _guarded(out, lambda: run_batch(
+        the_plan, out, workers=args.workers, resume=args.resume, scheduler=args.scheduler,
+        progress=not args.no_progress, csv=args.csv, command=["cdsim", *sys.argv[1:]],
+    ))  # fmt: skip
+    if outcome is None:
+        return code
     print(format_batch(the_plan, outcome))
     return 1 if outcome.failed else 0
 
@@ -382,6 +449,93 @@ def cmd_report(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     print(f"Report with {len(figures)} figures written to {out}")
     return 0
+
+
+def cmd_check_patterns(args: argparse.Namespace) -> int:
+    """``cdsim check-patterns``."""
+    from sim import patterns
+
+    try:
+        chosen = patterns.find(args.only)
+    except ValueError as err:
+        print(f"error: --only: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    out = _results_folder(args, "patterns")
+    if out is None:
+        return EXIT_BAD_INPUT
+    table, code = _guarded(out, lambda: patterns.check(
+        chosen, out, replications=args.replications, workers=args.workers, resume=args.resume,
+        progress=not args.no_progress,
+    ))  # fmt: skip
+    if table is None:
+        return code
+    table.to_csv(out / "patterns.csv", index=False)
+    (out / "patterns.md").write_text(patterns_markdown(table), encoding="utf-8")
+    print(patterns_markdown(table))
+    print(f"Runs and verdicts in {out}/ (patterns.csv, patterns.md; one folder per pattern)")
+    return 0
+
+
+def patterns_markdown(table) -> str:  # noqa: ANN001  (a DataFrame)
+    """The verdicts as a Markdown table, then the sources."""
+    lines = [
+        "| pattern | reference | model (95 % CI) | tolerance | within | runs |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in table.itertuples():
+        lines.append(
+            f"| {row.pattern}: {row.title} | {row.reference:.3g} {row.unit} | "
+            f"{row.model:.3g} [{row.ci_low:.3g}, {row.ci_high:.3g}] | "
+            f"{row.low:.3g} to {row.high:.3g} | {'yes' if row.within else '**no**'} | {row.n} |"
+        )
+    lines += ["", "Sources:", ""]
+    lines += [f"- {row.pattern}: {row.source}" for row in table.itertuples()]
+    return "\n".join(lines) + "\n"
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    """``cdsim sensitivity``."""
+    from sim import sensitivity
+
+    params = [sensitivity.parse_parameter(p) for p in args.params]
+    out = _results_folder(args, f"sensitivity-{Path(args.scenario).stem}")
+    if out is None:
+        return EXIT_BAD_INPUT
+    outcome, code = _guarded(out, lambda: sensitivity.run_sensitivity(
+        args.scenario, out, method=args.method, size=args.samples,
+        parameters=params or sensitivity.DEFAULT_PARAMETERS,
+        metrics=args.metrics or sensitivity.OUTCOMES, replications=args.replications,
+        seed=args.seed, steps=args.steps, workers=args.workers, scheduler=args.scheduler,
+        resume=args.resume, progress=not args.no_progress,
+    ))  # fmt: skip
+    if outcome is None:
+        return code
+    for note in outcome.notes:
+        print(f"note: {note}", file=sys.stderr)
+    table = outcome.table
+    if table.empty:
+        print("error: no outcome varied: nothing to analyse", file=sys.stderr)
+        return 1
+    key = "mu_star" if args.method == "morris" else "ST"
+    (out / "sensitivity.md").write_text(sensitivity_markdown(table, key), encoding="utf-8")
+    print(sensitivity_markdown(table, key))
+    from sim.plots import check_names, style
+    from sim.plots.sensitivity import indices
+
+    check_names(args.format, ["png", "svg", "pdf"], "format")
+    style.save(indices(table, args.method), out, "sensitivity", args.format)
+    print(f"{outcome.runs} runs; indices in {out}/sensitivity.csv, figure sensitivity.*")
+    return 0
+
+
+def sensitivity_markdown(table, key: str) -> str:  # noqa: ANN001  (a DataFrame)
+    """Per metric, the parameters ranked by ``key`` (mu* or ST)."""
+    cols = [c for c in table.columns if c not in ("method", "metric")]
+    lines = []
+    for metric, rows in table.groupby("metric", sort=False):
+        lines += [f"## {metric}", "", rows.sort_values(key, ascending=False)[cols]
+                  .to_markdown(index=False, floatfmt=".3g"), ""]  # fmt: skip
+    return "\n".join(lines)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

@@ -618,8 +618,10 @@ def _read_csv(
 
 
 def override_text(key: str, value: Any) -> str:
-    """A ``key=value`` override carrying a Python value as YAML."""
-    text = yaml.safe_dump(value, default_flow_style=True).strip().removesuffix("...").strip()
+    """A ``key=value`` override carrying a Python value as YAML (mapping order kept: it
+    matters, e.g. for ties in ``policy_mix``)."""
+    text = yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=1_000_000)
+    text = text.strip().removesuffix("...").strip()
     return f"{key}={text}"
 
 

@@ -29,12 +29,18 @@ METRICS: dict[str, tuple[str, str, str]] = {
     "requests_blocked": ("Response", "requests the rule ruled out", "requests"),
     "aggression_helped_share": ("Response", "aggressions against members helped", "share"),
     "abandonments": ("Alliance", "bound members who gave nothing", "abandonments"),
+    "reliability": ("Alliance", "calls on bound members that they honoured", "share"),
     "entrapments": ("Alliance", "helpers caught in long engagements", "entrapments"),
     "leaks": ("Alliance", "leaks of shared intelligence", "leaks"),
     "mean_trust": ("Alliance", "mean trust between members at the end", "0-1"),
     "mean_interoperability": ("Alliance", "mean interoperability at the end", "0-1"),
     "members_remaining": ("Alliance", "members still in the group at the end", "members"),
-    "burden_rank_corr": ("Burden", "rank correlation of GDP with defence % GDP", "Spearman"),
+    "burden_rank_corr": ("Burden", "rank correlation of GDP with mean defence % GDP", "Spearman"),
+    "burden_rank_corr_final": (
+        "Burden",
+        "rank correlation of GDP with final defence % GDP",
+        "Spearman",
+    ),
     "mean_defence_pct_gdp": ("Burden", "mean defence spending", "% GDP"),
     "defence_cost_usd_bn": ("Costs", "defence spending over the run", "US$ bn"),
     "exercise_cost_usd_bn": ("Costs", "joint exercises", "US$ bn"),
@@ -56,6 +62,7 @@ SERIES: dict[str, tuple[str, str]] = {
     "help_given": ("contributions to others' threats", "contributions"),
     "help_refused": ("refusals", "refusals"),
     "abandonments": ("abandonments", "abandonments"),
+    "obligations_honoured": ("obligations honoured", "contributions"),
     "entrapments": ("entrapments", "entrapments"),
     "leaks": ("leaks", "leaks"),
     "sharing_links": ("intelligence sharing links", "links"),
@@ -131,11 +138,19 @@ def summarise(
             float(helped[aggression].mean()) if aggression.any() else math.nan
         ),
         "abandonments": totals["abandonments"],
+        "reliability": (
+            totals["obligations_honoured"] / called
+            if (called := totals["obligations_honoured"] + totals["abandonments"])
+            else math.nan
+        ),
         "entrapments": totals["entrapments"],
         "leaks": totals["leaks"],
         "spillovers": totals["spillovers"],
         "burden_rank_corr": _spearman(
             members["gdp_usd_bn"].to_numpy(float), members["defence_pct_gdp_mean"].to_numpy(float)
+        ),
+        "burden_rank_corr_final": _spearman(
+            members["gdp_usd_bn"].to_numpy(float), members["defence_pct_gdp_final"].to_numpy(float)
         ),
         "mean_defence_pct_gdp": float(members["defence_pct_gdp_mean"].mean()),
         "mean_trust": float(last["mean_trust"]),
@@ -149,7 +164,8 @@ def summarise(
 
 
 _STEP_TOTALS = (
-    "help_requests", "help_given", "help_refused", "abandonments", "entrapments", "leaks",
+    "help_requests", "help_given", "help_refused", "abandonments", "obligations_honoured",
+    "entrapments", "leaks",
     "spillovers", "exercise_cost_usd_bn", "help_cost_usd_bn",
 )  # fmt: skip
 

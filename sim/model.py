@@ -361,6 +361,7 @@ STEP_REPORTERS = {
     "help_given": _tick("help_given"),
     "help_refused": _tick("help_refused"),
     "abandonments": _tick("abandonments"),
+    "obligations_honoured": _tick("obligations_honoured"),
     "entrapments": _tick("entrapments"),
     "leaks": _tick("leaks"),
     "sharing_links": _tick("sharing_links"),

@@ -149,6 +149,8 @@ def _grid(settings: list[str], cells: dict[tuple[str, str], str], clear: dict[An
     )
     rows = [head + "</tr>"]
     for key, (_, label, unit) in METRICS.items():
+        if not any(k == key for k, _ in cells):
+            continue  # a metric these results do not have
         row = f'<tr><td class="metric">{e(label)}</td><td class="metric">{e(unit)}</td>'
         for s in settings:
             css = ' class="clear"' if clear.get((key, s)) else ""

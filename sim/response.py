@@ -113,6 +113,9 @@ def decide(model: CollectiveDefenceModel, threat: Threat, views: Views | None = 
             member.help_given[host.name] += 1
             member.counts["help_given"] += 1
             model.tick["help_given"] += 1
+            if obligated:  # an obligation honoured: the other side of abandonment
+                member.counts["obligations_honoured"] += 1
+                model.tick["obligations_honoured"] += 1
             model.relations.gain_trust(
                 host.index, member.index, model.config.response.help_trust_gain
             )

@@ -152,6 +152,7 @@ def members_table(model: CollectiveDefenceModel) -> pd.DataFrame:
                 "help_given": s.counts["help_given"],
                 "help_refused": s.counts["help_refused"],
                 "abandonments": s.counts["abandonments"],
+                "obligations_honoured": s.counts["obligations_honoured"],
                 "entrapments": s.counts["entrapments"],
                 "exercises": s.counts["exercises"],
                 "defence_spent_usd_bn": s.defence_spent_usd_bn,

@@ -70,6 +70,11 @@ class ResultSet:
         return list(dict.fromkeys(self.runs["setting"]))
 
     @property
+    def metrics(self) -> list[str]:
+        """The outcome metrics these runs have (an older folder may lack newer ones)."""
+        return [m for m in METRICS if m in self.runs.columns]
+
+    @property
     def setting_table(self) -> pd.DataFrame:
         """One row per setting: ``setting``, ``variant`` and the grid values."""
         cols = ["setting", "variant", *self.grid_keys]
@@ -79,7 +84,7 @@ class ResultSet:
     def summary(self) -> pd.DataFrame:
         """Statistics of every outcome metric per setting (see :func:`statistics.describe`)."""
         by = ["setting", "variant", *self.grid_keys]
-        return statistics.describe(self.runs, list(METRICS), by=by)
+        return statistics.describe(self.runs, self.metrics, by=by)
 
     @cached_property
     def differences(self) -> pd.DataFrame:
@@ -90,11 +95,11 @@ class ResultSet:
             return pd.DataFrame()
         if self.paired:
             table = statistics.paired_differences(
-                self.runs, list(METRICS), self.baseline, pair_on="seed", by=self.grid_keys
+                self.runs, self.metrics, self.baseline, pair_on="seed", by=self.grid_keys
             )
         else:
             table = statistics.unpaired_differences(
-                self.runs, list(METRICS), self.baseline, by=self.grid_keys
+                self.runs, self.metrics, self.baseline, by=self.grid_keys
             )
         table.insert(0, "setting", _labels(table, self.grid_keys, len(self.variants)))
         return table

@@ -177,3 +177,13 @@ def test_edge_cases_of_data_files(write, tmp_path):
     (tmp_path / "ok.csv").write_text("name,gdp_usd_bn,defence_pct_gdp\nA,10,1\nB,20,2\n")
     config = load_scenario(write("name: x\n"), ["data={members: ok.csv}"])
     assert config.member_names == ["A", "B"]
+
+
+def test_experiment_overrides_keep_the_order_of_mappings():
+    """policy_mix ties go to the policy written first, so an experiment must not sort keys."""
+    from sim.config import override_text
+
+    mix = {"self_interested": 0.25, "free_rider": 0.25, "committed_ally": 0.5}
+    assert override_text("policy_mix", mix) == (
+        "policy_mix={self_interested: 0.25, free_rider: 0.25, committed_ally: 0.5}"
+    )

@@ -222,7 +222,11 @@ def test_standard_figures_cover_every_metric_group(rs):
     groups = {group.lower() for group, _, _ in METRICS.values()}
     for kind in ("distributions", "differences", "sweep"):
         assert {name.split("-", 1)[1] for name in figures if name.startswith(kind)} == groups
-    assert notes == []
+    # the fixture was written before these metrics existed: they are named, not silently lost
+    assert notes == [
+        "metrics not in these results (an older version), left out: reliability, "
+        "burden_rank_corr_final"
+    ]
     with pytest.raises(FigureError, match="did you mean 'mean_trust'"):
         standard_figures(rs, metrics=["mean_trus"])
 

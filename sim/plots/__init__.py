@@ -58,6 +58,11 @@ def standard_figures(
     colours = style.setting_colours(rs.setting_table, rs.variants)
     figures: dict[str, Figure] = {}
     notes = list(rs.notes)
+    absent = [m for m in chosen if m not in rs.metrics]
+    if absent:
+        notes.append(f"metrics not in these results (an older version), left out: "
+                     f"{', '.join(absent)}")  # fmt: skip
+        chosen = [m for m in chosen if m in rs.metrics]
     groups = _groups(chosen)
     if "series" in kinds and rs.series is not None:
         present = [c for c in columns if c in rs.series]

@@ -174,8 +174,11 @@ class SelfInterested(Policy):
     best response of Olson and Zeckhauser (1966) in the joint-product form of Sandler and
     Hartley (1995, "The Economics of Defense"): it wants capability in proportion to what it
     has to protect (its GDP, scaled up by recent damage); of that, the public share can be
-    replaced by the allies' capability it can expect to receive, the private share (forces
-    for its own, local purposes) cannot; it spends to maintain what it must provide itself.
+    replaced by the allies' capability it can expect to receive, with diminishing returns
+    (allies' forces are imperfect substitutes for its own: Murdoch and Sandler 1984,
+    "Complementarity, Free Riding, and the Military Expenditure of NATO Allies"), the
+    private share (forces for its own, local purposes) cannot; it spends to maintain what it
+    must provide itself.
 
     Parameters:
         effort: share of its power committed at full stake, in [0, 1].
@@ -238,7 +241,10 @@ class SelfInterested(Policy):
         wanted_capability = me.gdp_usd_bn * want_pct / 100.0 / ctx.depreciation
         spill_in = self.ally_substitution * ctx.expected_support * ctx.allies_capability_usd_bn
         public = self.public_share * wanted_capability
-        own_needed = wanted_capability - public + max(0.0, public - spill_in)
+        # allies' forces replace its own with diminishing returns (imperfect substitutes):
+        # fully when they dwarf its needs, hardly when it is the one the others rely on
+        replaced = public * spill_in / (spill_in + public) if spill_in + public > 0 else 0.0
+        own_needed = wanted_capability - replaced
         target = 100.0 * own_needed * ctx.depreciation / me.gdp_usd_bn
         return _towards(me.defence_pct_gdp, target, self.adjust)
 
