@@ -12,7 +12,7 @@ test: $(VENV)/.installed
 	$(BIN)/python -m pytest $(ARGS)
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check sim tests examples benchmarks && $(BIN)/ruff format --check sim tests examples benchmarks
+	$(BIN)/ruff check sim tests examples benchmarks app.py && $(BIN)/ruff format --check sim tests examples benchmarks app.py
 
 $(VENV)/.installed: pyproject.toml
 	@py=$$(sh .ci/find-python) || exit 1; \

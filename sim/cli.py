@@ -168,6 +168,17 @@ def build_parser() -> argparse.ArgumentParser:
                       help="figure formats (default: png,svg)")  # fmt: skip
     sens.set_defaults(func=cmd_sensitivity)
 
+    view = sub.add_parser(
+        "view", help="watch a scenario run in the browser (Mesa SolaraViz; pip install '.[viz]')"
+    )
+    view.add_argument(
+        "scenario", nargs="?", default=None, help=f"scenario file (default: {DEFAULT_SCENARIO})"
+    )
+    view.add_argument("--port", type=_positive_int, default=8765, help="port (default 8765)")
+    view.add_argument("--host", default="localhost", help="host to serve on (default localhost)")
+    view.add_argument("--no-open", action="store_true", help="do not open a browser window")
+    view.set_defaults(func=cmd_view)
+
     policies = sub.add_parser("policies", help="list the available policies")
     policies.set_defaults(func=cmd_policies)
     return parser
@@ -536,6 +547,26 @@ def sensitivity_markdown(table, key: str) -> str:  # noqa: ANN001  (a DataFrame)
         lines += [f"## {metric}", "", rows.sort_values(key, ascending=False)[cols]
                   .to_markdown(index=False, floatfmt=".3g"), ""]  # fmt: skip
     return "\n".join(lines)
+
+
+def cmd_view(args: argparse.Namespace) -> int:
+    """``cdsim view``: serve the SolaraViz page for a scenario until interrupted."""
+    import importlib.util
+    import subprocess
+
+    path = _scenario_path(args.scenario).resolve()
+    load_scenario(path)  # one clear error before the server starts
+    if importlib.util.find_spec("solara") is None:
+        print("error: the browser view needs the viz extra: pip install 'cdsim[viz]'",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_BAD_INPUT
+    command = [sys.executable, "-m", "solara", "run", "sim.viz", "--port", str(args.port),
+               "--host", args.host]  # fmt: skip
+    if args.no_open:
+        command.append("--no-open")
+    print(f"Serving {path.name} at http://{args.host}:{args.port} (Ctrl-C to stop)",
+          file=sys.stderr)  # fmt: skip
+    return subprocess.call(command, env={**os.environ, "CDSIM_SCENARIO": str(path)})
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

@@ -20,17 +20,27 @@ EDGES = ("trust", "interoperability")
 
 
 def layout(pairs: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Member positions from a pairs table (``member_a``, ``member_b``, ``border``)."""
+    first = pairs.drop_duplicates(["member_a", "member_b"])
+    names = list(dict.fromkeys([*first["member_a"], *first["member_b"]]))
+    borders = [(a, b) for a, b, kind in first[["member_a", "member_b", "border"]].itertuples(
+        index=False) if kind != "none"]  # fmt: skip
+    return border_layout(names, borders)
+
+
+def border_layout(names: list[str], borders: list[tuple[str, str]]) -> dict[str, np.ndarray]:
     """Member positions: neighbours (a land or sea border) close together, others further.
 
     Kamada-Kawai on distances 1 (border) and 2 (no border); deterministic.
     """
-    first = pairs.drop_duplicates(["member_a", "member_b"])
-    names = list(dict.fromkeys([*first["member_a"], *first["member_b"]]))
-    dist: dict[str, dict[str, float]] = {n: {n: 0.0} for n in names}
-    for a, b, border in first[["member_a", "member_b", "border"]].itertuples(index=False):
-        dist[a][b] = dist[b][a] = 1.0 if border != "none" else 2.0
-    graph = nx.complete_graph(names)
-    return nx.kamada_kawai_layout(graph, dist=dist)
+    dist: dict[str, dict[str, float]] = {a: dict.fromkeys(names, 2.0) for a in names}
+    for a in names:
+        dist[a][a] = 0.0
+    for a, b in borders:
+        dist[a][b] = dist[b][a] = 1.0
+    if len(names) == 1:
+        return {names[0]: np.zeros(2)}
+    return nx.kamada_kawai_layout(nx.complete_graph(names), dist=dist)
 
 
 def network(
