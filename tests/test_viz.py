@@ -74,13 +74,19 @@ def test_the_page_steps_the_model_and_controls_reach_it(server):
         page.goto(server)
         page.get_by_text("month 0:").wait_for(timeout=60_000)
         assert page.get_by_text("policies: committed_ally, free_rider").count() == 1
-        network = page.locator("img").first
-        before = network.get_attribute("src")
+        figures = page.locator("img")
+        assert figures.count() >= 4  # the network and three plots
+        before = [figures.nth(i).get_attribute("src") for i in range(figures.count())]
         for _ in range(3):
             page.get_by_role("button", name="Step", exact=True).click()
         page.get_by_text("month 3:").wait_for(timeout=30_000)
-        assert network.get_attribute("src") != before  # the network figure was redrawn
+        after = [figures.nth(i).get_attribute("src") for i in range(figures.count())]
+        assert all(a != b for a, b in zip(after, before, strict=True))  # every figure redrawn
         assert page.locator("table").last.locator("tr").count() > 1  # events in the feed
+
+        page.get_by_role("button", name="▶", exact=True).click()  # run at the chosen speed
+        page.get_by_text("month 8:").wait_for(timeout=30_000)
+        page.get_by_role("button", name="❚❚", exact=True).click()
 
         page.locator(".v-select", has_text="Policy of every member").click()
         page.locator(".v-menu__content .v-list-item", has_text="free_rider").first.click()
