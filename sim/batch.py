@@ -23,6 +23,7 @@ Results folder::
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import math
 import os
@@ -267,6 +268,20 @@ def _execute(
         for task in tasks:
             yield execute_chunk(task)
         return
+    # Forked workers share the parent's memory until they write to it; the garbage collector
+    # would write to every inherited object (and copy its page). Frozen objects it leaves
+    # alone (as the gc module's documentation advises before fork()).
+    gc.freeze()
+    try:
+        yield from _submit(tasks, workers, scheduler)
+    finally:
+        gc.unfreeze()
+
+
+def _submit(
+    tasks: list[dict[str, Any]], workers: int, scheduler: str | None
+) -> Iterable[dict[str, Any]]:
+    """Send the tasks to the executor and yield each chunk's counts as it completes."""
     with _executor(workers, scheduler) as executor, warnings.catch_warnings():
         # Python warns about fork() whenever native threads exist (see _process_context).
         warnings.filterwarnings("ignore", "This process .* is multi-threaded", DeprecationWarning)
