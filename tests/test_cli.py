@@ -137,3 +137,16 @@ def test_a_users_own_policy_from_their_own_file(tmp_path, write, capsys):
                        "params: {amont: 0.3}}\n", "bad.yaml")  # fmt: skip
     assert main(["validate", str(bad)]) == 2
     assert "did you mean 'amount'" in capsys.readouterr().err
+
+
+def test_the_policy_listing_in_the_docs_is_what_cdsim_policies_prints(capsys):
+    from helpers import ROOT
+
+    from sim.cli import main
+
+    assert main(["policies"]) == 0
+    printed = capsys.readouterr().out
+    docs = (ROOT / "docs" / "scenarios.md").read_text(encoding="utf-8")
+    start = docs.index("committed_ally: shares")
+    listed = docs[start : docs.index("```", start)]
+    assert listed == printed
