@@ -111,6 +111,10 @@ def test_distributions_show_every_run(rs, colours):
         assert to_hex(p.get_facecolor()[0]) == colours[p.get_label()]
     assert ax.get_ylabel() == "US$ bn"
     assert [t.get_text() for t in ax.get_xticklabels()] == SETTINGS
+    gaps = rs.runs.assign(mean_trust=[float("nan")] * 3 + list(rs.runs["mean_trust"][3:]))
+    fig = outcomes.distributions(gaps, ["mean_trust"], colours)
+    labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert labels[0] == f"{SETTINGS[0]} (n=1 of 4)" and labels[1:] == SETTINGS[1:]
 
 
 def test_forest_plots_the_differences_the_batch_wrote(rs, colours):

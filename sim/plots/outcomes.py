@@ -39,7 +39,12 @@ def distributions(runs: pd.DataFrame, metrics: Sequence[str], colours: Mapping[s
         for pos, v, setting in zip(positions, values, settings, strict=True):
             x = pos + jitter.uniform(-0.18, 0.18, len(v))
             ax.scatter(x, v, s=9, color=colours[setting], alpha=0.8, lw=0, label=setting)
-        ax.set_xticks(positions, settings, rotation=35 if len(settings) > 2 else 0,
+        total = runs.groupby("setting").size()
+        labels = [  # say so where the metric is undefined in some runs (e.g. no members left)
+            s if len(v) == total[s] else f"{s} (n={len(v)} of {total[s]})"
+            for s, v in zip(settings, values, strict=True)
+        ]
+        ax.set_xticks(positions, labels, rotation=35 if len(settings) > 2 else 0,
                       ha="right" if len(settings) > 2 else "center", fontsize=8,
                       rotation_mode="anchor")  # fmt: skip
         ax.set_title(style.title(metric), fontsize=10)
