@@ -155,9 +155,10 @@ edges_by = solara.reactive("trust")
 
 
 def network_figure(model: ViewModel, colour: str = "damage", edge: str = "trust") -> Figure:
-    """The member network now: nodes by damage (% of GDP) or readiness and sized by GDP,
-    edges by trust or interoperability, a red triangle with the number of active threats
-    next to each member hit; members who left drawn hollow."""
+    """The member network now: members placed by their borders, coloured by damage (% of
+    GDP) or readiness and sized by GDP; every pair a line by trust or interoperability, solid
+    along a shared border; a red triangle with the number of active threats next to each
+    member hit; members who left drawn hollow."""
     names = [s.name for s in model.states]
     xy = np.array([model.positions[n] for n in names])
     gdp = np.array([s.gdp_usd_bn for s in model.states])
@@ -174,7 +175,8 @@ def network_figure(model: ViewModel, colour: str = "damage", edge: str = "trust"
     matrix = model.relations.trust if edge == "trust" else model.relations.interoperability
     fig = Figure(figsize=(5.6, 3.9), layout="constrained")
     ax = fig.subplots()
-    segments, widths, shades = [], [], []
+    borders = {frozenset(b.between) for b in model.config.borders}
+    segments, widths, shades, styles = [], [], [], []
     n = len(names)
     for i in range(n):
         for j in range(i + 1, n):
@@ -182,9 +184,11 @@ def network_figure(model: ViewModel, colour: str = "damage", edge: str = "trust"
             segments.append((xy[i], xy[j]))
             widths.append(0.3 + 3 * v)
             shades.append(v)
-    blues = colormaps["Blues"]
-    ax.add_collection(LineCollection(segments, linewidths=widths, colors=blues(np.array(shades)),
-                                     alpha=0.6, zorder=1))  # fmt: skip
+            styles.append("solid" if frozenset((names[i], names[j])) in borders else (0, (1, 2)))
+    rgba = colormaps["Blues"](np.array(shades))
+    rgba[:, 3] = [0.9 if style == "solid" else 0.35 for style in styles]  # borders stand out
+    ax.add_collection(LineCollection(segments, linewidths=widths, colors=rgba, linestyles=styles,
+                                     zorder=1))  # fmt: skip
     cmap = colormaps["Reds" if colour == "damage" else "Greens"]
     norm = Normalize(0, max(float(values.max()), 0.1) if colour == "damage" else 1.0)
     member = np.array([s.is_member for s in model.states])
@@ -207,8 +211,9 @@ def network_figure(model: ViewModel, colour: str = "damage", edge: str = "trust"
                     fontsize=8)  # fmt: skip
     label = "damage so far (% of GDP)" if colour == "damage" else "readiness (0-1)"
     fig.colorbar(nodes, ax=ax, shrink=0.7, label=label)
-    ax.set_title(f"Month {model.month}: members (size: GDP), {edge} between them, "
-                 f"red: active threats ({sum(hits.values())})", fontsize=9)  # fmt: skip
+    ax.set_title(f"Month {model.month}: members (size: GDP), active threats in red "
+                 f"({sum(hits.values())})\nlines: {edge} between them, solid along a shared "
+                 "border", fontsize=9)  # fmt: skip
     ax.set_aspect("equal")
     ax.margins(0.15)
     ax.set_axis_off()
