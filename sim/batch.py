@@ -192,7 +192,7 @@ def run_batch(
         resume: complete a folder an interrupted batch left; without it, a folder that
             already holds results is refused.
         scheduler: a Dask scheduler address; the runs go to that cluster instead.
-        chunk_size: runs per task (default: about sixteen tasks per worker, at most 50 runs).
+        chunk_size: runs per task (default: shrinking chunks, see :func:`_chunks`).
         progress: show a progress bar with an ETA.
         csv: also write runs.csv.
         command: the command line, for the manifest.
@@ -220,8 +220,9 @@ def run_batch(
     done = _clean_and_count(folder)
     todo = [r for r in plan.runs if r.run_id not in done]
     workers = workers or os.cpu_count() or 1
-    size = chunk_size or max(1, min(50, math.ceil(len(todo) / (workers * 16)) if todo else 1))
-    chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
+    chunks = _chunks(todo, workers, chunk_size)
+    sizes = sorted({len(c) for c in chunks}) or [0]
+    size = chunk_size or f"{sizes[-1]} down to {sizes[0]}"
     manifest = _manifest(plan, fingerprint, workers, scheduler, size, command)
     if manifest_path.exists():  # resuming: keep the first start, note this one
         old = json.loads(manifest_path.read_text(encoding="utf-8"))
@@ -255,6 +256,19 @@ def run_batch(
         ) from None
     bar.close()
     return _finish(plan, folder, manifest, time.perf_counter() - start, csv)
+
+
+def _chunks(todo: list[Run], workers: int, chunk_size: int | None) -> list[list[Run]]:
+    """The runs in tasks: ``chunk_size`` each if given; otherwise shrinking chunks (guided
+    scheduling): each a quarter of the remaining runs per worker, between 1 and 50, so that
+    early tasks are long (little overhead) and the last ones short (the workers finish
+    together)."""
+    chunks, i = [], 0
+    while i < len(todo):
+        size = chunk_size or max(1, min(50, math.ceil((len(todo) - i) / (workers * 4))))
+        chunks.append(todo[i : i + size])
+        i += size
+    return chunks
 
 
 def _execute(
@@ -488,7 +502,7 @@ def _manifest(
     fingerprint: str,
     workers: int,
     scheduler: str | None,
-    chunk_size: int,
+    chunk_size: int | str,
     command: Sequence[str],
 ) -> dict[str, Any]:
     versions = {"python": platform.python_version()}
