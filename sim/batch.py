@@ -204,8 +204,8 @@ def run_batch(
     folder = Path(folder)
     fingerprint = plan.fingerprint()
     manifest_path = folder / "manifest.json"
-    if manifest_path.exists():
-        old = json.loads(manifest_path.read_text(encoding="utf-8"))
+    old = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else None
+    if old is not None:
         if old.get("fingerprint") != fingerprint:
             raise BatchError(
                 f"{folder} holds the results of a different experiment; choose another --out"
@@ -224,8 +224,7 @@ def run_batch(
     sizes = sorted({len(c) for c in chunks}) or [0]
     size = chunk_size or f"{sizes[-1]} down to {sizes[0]}"
     manifest = _manifest(plan, fingerprint, workers, scheduler, size, command)
-    if manifest_path.exists():  # resuming: keep the first start, note this one
-        old = json.loads(manifest_path.read_text(encoding="utf-8"))
+    if old is not None:  # resuming: keep the first start, note this one
         manifest["resumed"] = [*old.get("resumed", []), manifest["started"]]
         manifest["started"] = old.get("started", manifest["started"])
     manifest["status"] = "running"

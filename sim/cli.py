@@ -19,6 +19,7 @@ from sim.metrics import METRICS
 DEFAULT_SCENARIO = "scenarios/asean_way.yaml"
 
 EXIT_BAD_INPUT = 2
+FIGURE_FORMATS = ("png", "svg", "pdf")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -406,10 +407,17 @@ def _figures(args: argparse.Namespace, rs) -> tuple[dict, list[str]]:  # noqa: A
     )  # fmt: skip
 
 
-def _write_figures(args: argparse.Namespace, rs, out: Path) -> int:  # noqa: ANN001
-    from sim.plots import check_names, style
+def _check_formats(formats: list[str]) -> None:
+    """Raise a one-line error for a figure format matplotlib is not asked to write here."""
+    from sim.plots import check_names
 
-    check_names(args.format, ["png", "svg", "pdf"], "format")
+    check_names(formats, FIGURE_FORMATS, "format")
+
+
+def _write_figures(args: argparse.Namespace, rs, out: Path) -> int:  # noqa: ANN001
+    from sim.plots import style
+
+    _check_formats(args.format)
     figures, notes = _figures(args, rs)
     try:
         for name, fig in figures.items():
@@ -509,6 +517,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     from sim import sensitivity
 
     params = [sensitivity.parse_parameter(p) for p in args.params]
+    _check_formats(args.format)  # before the runs, not after
     out = _results_folder(args, f"sensitivity-{Path(args.scenario).stem}")
     if out is None:
         return EXIT_BAD_INPUT
@@ -530,10 +539,9 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     key = "mu_star" if args.method == "morris" else "ST"
     (out / "sensitivity.md").write_text(sensitivity_markdown(table, key), encoding="utf-8")
     print(sensitivity_markdown(table, key))
-    from sim.plots import check_names, style
+    from sim.plots import style
     from sim.plots.sensitivity import indices
 
-    check_names(args.format, ["png", "svg", "pdf"], "format")
     style.save(indices(table, args.method), out, "sensitivity", args.format)
     print(f"{outcome.runs} runs; indices in {out}/sensitivity.csv, figure sensitivity.*")
     return 0

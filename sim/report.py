@@ -148,9 +148,10 @@ def _grid(settings: list[str], cells: dict[tuple[str, str], str], clear: dict[An
         f"<th>{e(s)}</th>" for s in settings
     )
     rows = [head + "</tr>"]
+    present = {metric for metric, _ in cells}  # an older folder may lack newer metrics
     for key, (_, label, unit) in METRICS.items():
-        if not any(k == key for k, _ in cells):
-            continue  # a metric these results do not have
+        if key not in present:
+            continue
         row = f'<tr><td class="metric">{e(label)}</td><td class="metric">{e(unit)}</td>'
         for s in settings:
             css = ' class="clear"' if clear.get((key, s)) else ""

@@ -252,7 +252,6 @@ def run_sensitivity(
     the_plan = build_plan(scenario, parameters, points, replications, seed, steps)
     outcome = run_batch(the_plan, folder, workers=workers, scheduler=scheduler, resume=resume,
                         progress=progress)  # fmt: skip
-    notes = []
     if outcome.failed:
         raise SensitivityError(
             f"{outcome.failed} runs failed (see {outcome.folder}/runs.parquet); the indices "

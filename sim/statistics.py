@@ -92,34 +92,17 @@ def paired_differences(
     equal). Pairs where either run failed or the metric is NaN are left out.
     """
     rows = []
-    for key, group in _ok_groups(runs, by):
-        base = group[group[variant_col] == baseline].set_index(pair_on)
-        for variant in group[variant_col].unique():
-            if variant == baseline:
-                continue
-            other = group[group[variant_col] == variant].set_index(pair_on)
-            common = base.index.intersection(other.index)
-            for metric in metrics:
-                a = pd.to_numeric(other.loc[common, metric], errors="coerce")
-                b = pd.to_numeric(base.loc[common, metric], errors="coerce")
-                d = (a - b).dropna().to_numpy(dtype=float)
-                low, high = mean_ci(d)
-                p = math.nan
-                if len(d) > 1 and np.std(d) > 0:
-                    p = paired_t_pvalue(d)
-                rows.append(
-                    {
-                        **key,
-                        "variant": variant,
-                        "baseline": baseline,
-                        "metric": metric,
-                        "n_pairs": len(d),
-                        "mean_diff": float(d.mean()) if len(d) else math.nan,
-                        "ci_low": low,
-                        "ci_high": high,
-                        "p_value": p,
-                    }
-                )
+    for key, variant, base, other in _against_baseline(runs, baseline, variant_col, by):
+        base, other = base.set_index(pair_on), other.set_index(pair_on)
+        common = base.index.intersection(other.index)
+        for metric in metrics:
+            a = pd.to_numeric(other.loc[common, metric], errors="coerce")
+            b = pd.to_numeric(base.loc[common, metric], errors="coerce")
+            d = (a - b).dropna().to_numpy(dtype=float)
+            low, high = mean_ci(d)
+            p = paired_t_pvalue(d) if len(d) > 1 and np.std(d) > 0 else math.nan
+            diff = float(d.mean()) if len(d) else math.nan
+            rows.append(_row(key, variant, baseline, metric, len(d), diff, low, high, p))
     return pd.DataFrame(rows)
 
 
@@ -136,30 +119,33 @@ def unpaired_differences(
     two sample sizes; the interval and p-value use the Welch-Satterthwaite degrees of freedom.
     """
     rows = []
+    for key, variant, base, other in _against_baseline(runs, baseline, variant_col, by):
+        for metric in metrics:
+            a = pd.to_numeric(other[metric], errors="coerce").dropna().to_numpy(float)
+            b = pd.to_numeric(base[metric], errors="coerce").dropna().to_numpy(float)
+            diff, low, high, p = _welch(a, b)
+            rows.append(_row(key, variant, baseline, metric, min(len(a), len(b)), diff, low,
+                             high, p))  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def _against_baseline(
+    runs: pd.DataFrame, baseline: str, variant_col: str, by: Sequence[str]
+) -> Iterator[tuple[dict[str, Any], str, pd.DataFrame, pd.DataFrame]]:
+    """(group key, variant, the baseline's runs, the variant's runs) for every variant other
+    than the baseline, within each group of ``by``, failed runs left out."""
     for key, group in _ok_groups(runs, by):
         base = group[group[variant_col] == baseline]
         for variant in group[variant_col].unique():
-            if variant == baseline:
-                continue
-            other = group[group[variant_col] == variant]
-            for metric in metrics:
-                a = pd.to_numeric(other[metric], errors="coerce").dropna().to_numpy(float)
-                b = pd.to_numeric(base[metric], errors="coerce").dropna().to_numpy(float)
-                diff, low, high, p = _welch(a, b)
-                rows.append(
-                    {
-                        **key,
-                        "variant": variant,
-                        "baseline": baseline,
-                        "metric": metric,
-                        "n_pairs": min(len(a), len(b)),
-                        "mean_diff": diff,
-                        "ci_low": low,
-                        "ci_high": high,
-                        "p_value": p,
-                    }
-                )
-    return pd.DataFrame(rows)
+            if variant != baseline:
+                yield key, variant, base, group[group[variant_col] == variant]
+
+
+def _row(key: dict[str, Any], variant: str, baseline: str, metric: str, n: int, diff: float,
+         low: float, high: float, p: float) -> dict[str, Any]:  # fmt: skip
+    """One row of a differences table."""
+    return {**key, "variant": variant, "baseline": baseline, "metric": metric, "n_pairs": n,
+            "mean_diff": diff, "ci_low": low, "ci_high": high, "p_value": p}  # fmt: skip
 
 
 def _welch(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float, float]:

@@ -291,10 +291,8 @@ def check_determinism(policy: Policy, seed: int = 0) -> list[str]:
     py_state, np_state = random.getstate(), np.random.get_state()
     for decision, ctx in sample_contexts(seed):
         method = getattr(policy, METHODS[decision][0])
-        seed_seq = ctx.rng.bit_generator.seed_seq
         try:
-            first = method(dataclasses.replace(ctx, rng=np.random.default_rng(seed_seq)))
-            second = method(dataclasses.replace(ctx, rng=np.random.default_rng(seed_seq)))
+            first, second = method(_replay(ctx)), method(_replay(ctx))
         except Exception:  # check_outputs reports these
             continue
         if first != second:
@@ -323,12 +321,8 @@ def check_picklable(policy: Policy, seed: int = 0) -> list[str]:
         problems.append("a pickled copy does not compare equal to the original")
     for decision, ctx in sample_contexts(seed):
         method = METHODS[decision][0]
-        seed_seq = ctx.rng.bit_generator.seed_seq
         try:
-            a = getattr(policy, method)(
-                dataclasses.replace(ctx, rng=np.random.default_rng(seed_seq))
-            )
-            b = getattr(copy, method)(dataclasses.replace(ctx, rng=np.random.default_rng(seed_seq)))
+            a, b = getattr(policy, method)(_replay(ctx)), getattr(copy, method)(_replay(ctx))
         except Exception:  # check_outputs reports these
             continue
         if a != b:
@@ -491,6 +485,11 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     return value
+
+
+def _replay(ctx: Any) -> Any:
+    """``ctx`` with a fresh generator in the state its own started from."""
+    return dataclasses.replace(ctx, rng=np.random.default_rng(ctx.rng.bit_generator.seed_seq))
 
 
 def _where(ctx: Any) -> str:

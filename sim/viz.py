@@ -76,17 +76,18 @@ class ViewModel(CollectiveDefenceModel):
                 exercise_kind=exercise_kind, exercise_interval_months=exercise_interval_months,
                 policy=policy, member_policies=member_policies, threat_rates=threat_rates,
             )  # fmt: skip
+            config = load_scenario(path, overrides)
         except ConfigError as err:  # shown on the page; the scenario runs as written
             self.control_error = f"These settings do not make a valid scenario: {err}"
-            overrides = []
-        super().__init__(path, rng=int(seed), overrides=overrides)
+            config = load_scenario(path)
+        super().__init__(config, rng=int(seed))
         names = [s.name for s in self.states]
         self.positions = border_layout(names, [tuple(b.between) for b in self.config.borders])
 
 
 def view_overrides(path: str, **controls: Any) -> list[str]:
-    """The ``--set`` overrides the controls stand for (checked: a bad combination raises
-    :class:`~sim.config.ConfigError` with one line)."""
+    """The ``--set`` overrides the controls stand for (a malformed control raises
+    :class:`~sim.config.ConfigError`; the combination is checked when it is loaded)."""
     out = []
     if controls["preset"] != KEEP:
         out.append(f"rules.preset={controls['preset']}")
@@ -115,7 +116,6 @@ def view_overrides(path: str, **controls: Any) -> list[str]:
     if controls["threat_rates"] != 1.0:
         factor = float(controls["threat_rates"])
         out += [f"threats.{t}.rate={c.rate * factor:g}" for t, c in base.threats.items()]
-    load_scenario(path, out)  # one clear error for a bad combination
     return out
 
 

@@ -24,6 +24,7 @@ def distributions(runs: pd.DataFrame, metrics: Sequence[str], colours: Mapping[s
     fig, axes = style.panels(len(metrics), ncols=4 if len(metrics) > 6 else 3)
     settings = [s for s in colours if s in set(runs["setting"])]
     jitter = np.random.default_rng(0)
+    total = runs.groupby("setting").size()
     for ax, metric in zip(axes, metrics, strict=True):
         values = [
             pd.to_numeric(runs.loc[runs["setting"] == s, metric], errors="coerce").dropna()
@@ -39,7 +40,6 @@ def distributions(runs: pd.DataFrame, metrics: Sequence[str], colours: Mapping[s
         for pos, v, setting in zip(positions, values, settings, strict=True):
             x = pos + jitter.uniform(-0.18, 0.18, len(v))
             ax.scatter(x, v, s=9, color=colours[setting], alpha=0.8, lw=0, label=setting)
-        total = runs.groupby("setting").size()
         labels = [  # say so where the metric is undefined in some runs (e.g. no members left)
             s if len(v) == total[s] else f"{s} (n={len(v)} of {total[s]})"
             for s, v in zip(settings, values, strict=True)
@@ -50,8 +50,8 @@ def distributions(runs: pd.DataFrame, metrics: Sequence[str], colours: Mapping[s
         ax.set_title(style.title(metric), fontsize=10)
         ax.set_ylabel(style.unit(metric))
         ax.grid(axis="y", alpha=0.3)
-    n = runs.groupby("setting").size()
-    count = f"{int(n.min())}" if n.min() == n.max() else f"{int(n.min())}-{int(n.max())}"
+    low, high = int(total.min()), int(total.max())
+    count = f"{low}" if low == high else f"{low}-{high}"
     style.suptitle(fig, f"Outcomes per setting ({count} runs each; box: quartiles, points: runs)")
     return fig
 
