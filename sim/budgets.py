@@ -5,28 +5,26 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from sim import rules
 from sim.policies import BudgetContext
-from sim.rules import COMMITMENT_LEVEL
 
 if TYPE_CHECKING:
     from sim.model import CollectiveDefenceModel
 
 
 def expected_support(model: CollectiveDefenceModel) -> float:
-    """How far members can count on allies, in [0, 1].
+    """How far members can count on allies against an armed attack, in [0, 1].
 
-    The rule's commitment level (by decision procedure; zero unless the rule lets allies
-    bring military help against aggression: civil help is no substitute for one's own
-    forces) times the group's observed reliability: help given over help given plus refused,
-    with one prior success so that a group with no history is taken at its word.
+    What the rule promises against aggression by an outside power (:attr:`Terms.level`:
+    the procedure's commitment, zero unless allies may bring military help: civil help is
+    no substitute for one's own forces) times the group's record of honouring calls for
+    help (:func:`rules.credibility`).
     """
-    rule = model.config.rules
-    level = COMMITMENT_LEVEL[rule.decision]
-    if "military" not in rule.allowed_help or not rule.covers("aggression"):
-        level = 0.0
-    given = sum(m.counts["help_given"] for m in model.states)
-    refused = sum(m.counts["help_refused"] for m in model.states)
-    return level * (given + 1.0) / (given + refused + 1.0)
+    terms = rules.terms(model.config.rules, "aggression", False, armed_attack=True)
+    if "military" not in terms.allowed_help:
+        return 0.0
+    total = model.record.total
+    return terms.level * rules.credibility(total["help_given"], total["help_refused"])
 
 
 def set_budgets(model: CollectiveDefenceModel) -> None:

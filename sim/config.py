@@ -31,6 +31,7 @@ Months = Annotated[int, Field(ge=1)]
 
 THREAT_TYPES = (
     "aggression",
+    "coercion",
     "terrorism",
     "cyber_attack",
     "transnational_crime",
@@ -57,9 +58,12 @@ class _Config(BaseModel):
 
 
 class ThreatTypeConfig(_Config):
-    """One type of threat. Sizes are in intensity units; ``overt_size`` is when all see it."""
+    """One type of threat. A threat's size is measured against its host's own scale (see
+    ``response.half_strength_pct_gdp``), so the same size means the same burden for a small
+    and a large member; ``overt_size`` is the size at which everybody sees it.
+    """
 
-    rate: NonNegative = 0.1  # new threats per member per year (Poisson), times exposure
+    rate: NonNegative = 0.1  # arrivals per member per year (Poisson), times exposure
     initial_size: Positive = 0.5  # mean size at emergence (gamma, shape 2); spill-overs: exact
     growth: Annotated[float, Field(gt=-1.0)] = 0.05  # size growth per month, before response
     max_size: Positive = 5.0  # size never exceeds this (exhaustion of the threat's means)
@@ -69,10 +73,13 @@ class ThreatTypeConfig(_Config):
     spillover: Share = 0.02  # monthly chance to spread to a land neighbour when overt
     internal_affair: bool = False  # whether non-interference forbids others to touch it
     public_benefit: Share = 0.5  # share of the benefit of countering it that goes to others
-    military: bool = True  # countered by military power (else by civil resilience)
-    military_help_effect: NonNegative = 1.0  # effect of allies' military help
-    non_military_help_effect: NonNegative = 0.5  # effect of allies' civil help
+    military: bool = True  # countered by military means (else by civil means)
+    military_help_effect: NonNegative = 1.0  # effect of a US$ of allies' military means
+    non_military_help_effect: NonNegative = 0.5  # effect of a US$ of allies' civil means
     damage_rate: NonNegative = 0.001  # host's annual GDP lost per month per unit size
+    lifetime_months: Annotated[float, Field(ge=1.0, le=1200.0)] | None = None  # mean time
+    # before it burns out and declines by itself (None: never); challenges by an outside
+    # power last as long as the power presses them instead
 
     @model_validator(mode="after")
     def _sizes(self) -> ThreatTypeConfig:
@@ -84,42 +91,60 @@ class ThreatTypeConfig(_Config):
 
 
 #: Default threat catalogue; a scenario's ``threats:`` entries override it field by field.
+#: Rates and damage are calibrated against the base rates in docs/VALIDATION.md.
 DEFAULT_THREATS: dict[str, dict[str, Any]] = {
+    # Armed attack across a border. Rare between members (Thailand-Cambodia 2008-2011 and
+    # 2025 are ASEAN's cases); outside adversaries add their own challenges.
     "aggression": dict(
-        rate=0.02, initial_size=0.8, growth=0.08, max_size=6.0, overt_size=2.0,
-        detectability=0.5, spillover=0.03, internal_affair=False, public_benefit=0.8,
+        rate=0.004, initial_size=1.0, growth=0.08, max_size=6.0, overt_size=1.0,
+        detectability=0.5, spillover=0.01, internal_affair=False, public_benefit=0.8,
         military=True, military_help_effect=1.0, non_military_help_effect=0.2,
-        damage_rate=0.003,
+        damage_rate=0.004,
+        lifetime_months=12.0,
+    ),
+    # Grey-zone pressure below the threshold of armed attack: coast-guard and militia
+    # harassment, blockades of outposts. Only outside adversaries bring it (rate 0).
+    "coercion": dict(
+        rate=0.0, initial_size=0.5, growth=0.05, max_size=3.0, overt_size=0.3,
+        detectability=1.0, spillover=0.0, internal_affair=False, public_benefit=0.5,
+        military=True, military_help_effect=0.6, non_military_help_effect=0.4,
+        damage_rate=0.0003,
+        lifetime_months=None,
     ),
     "terrorism": dict(
         rate=0.3, initial_size=0.4, growth=0.05, max_size=3.0, overt_size=1.0,
         detectability=0.3, spillover=0.02, internal_affair=True, public_benefit=0.4,
         military=True, military_help_effect=0.6, non_military_help_effect=0.5,
-        damage_rate=0.001,
+        damage_rate=0.0006,
+        lifetime_months=36.0,
     ),
     "cyber_attack": dict(
-        rate=0.5, initial_size=0.4, growth=0.1, max_size=3.0, overt_size=1.0,
+        rate=1.0, initial_size=0.3, growth=0.1, max_size=1.5, overt_size=1.0,
         detectability=0.2, spillover=0.04, internal_affair=False, public_benefit=0.5,
         military=False, military_help_effect=0.5, non_military_help_effect=0.8,
-        damage_rate=0.0006,
+        damage_rate=0.0045,
+        lifetime_months=6.0,
     ),
     "transnational_crime": dict(
         rate=0.4, initial_size=0.4, growth=0.03, max_size=3.0, overt_size=1.0,
         detectability=0.4, spillover=0.04, internal_affair=True, public_benefit=0.6,
-        military=True, military_help_effect=0.8, non_military_help_effect=0.6,
-        damage_rate=0.0004,
+        military=False, military_help_effect=0.8, non_military_help_effect=0.6,
+        damage_rate=0.0003,
+        lifetime_months=36.0,
     ),
     "natural_disaster": dict(
         rate=0.4, initial_size=2.0, growth=-0.25, max_size=6.0, overt_size=1.0,
         detectability=1.0, spillover=0.02, internal_affair=False, public_benefit=0.3,
         military=False, military_help_effect=0.8, non_military_help_effect=1.0,
-        damage_rate=0.002,
+        damage_rate=0.0018,
+        lifetime_months=None,
     ),
     "pandemic": dict(
-        rate=0.01, initial_size=0.3, growth=0.2, max_size=5.0, overt_size=1.5,
+        rate=0.02, initial_size=0.3, growth=0.2, max_size=5.0, overt_size=1.5,
         detectability=0.3, spillover=0.15, internal_affair=False, public_benefit=0.9,
         military=False, military_help_effect=0.2, non_military_help_effect=1.0,
-        damage_rate=0.002,
+        damage_rate=0.004,
+        lifetime_months=24.0,
     ),
 }  # fmt: skip
 
@@ -203,6 +228,7 @@ class RulesConfig(_Config):
     internal_affairs_off_limits: bool  # no collective help for a host's internal affairs
     allowed_help: list[Literal["military", "non_military"]]
     obligated: bool  # once the group acts, members who give nothing abandon the host
+    mutual_defence: bool  # an outside power's armed attack on one is an attack on all
     intelligence_sharing: Literal["none", "bilateral", "subgroup", "pooled"]
     sharing_group: list[str] = Field(default_factory=list)  # members of the sub-group
     exercise_kinds: list[Literal["combat", "non_combat"]]
@@ -237,6 +263,8 @@ class IntelligenceConfig(_Config):
     remote_reach: Share = 0.5  # a partner's sensing of a non-neighbour's threats, relative
     leak_probability: Share = 0.002  # chance per sharing link per month of a leak
     leak_trust_penalty: Share = 0.1  # trust the sharer loses in the leaker
+    leak_compromise: Share = 0.3  # share of the sharer's detection lost when its sources leak
+    compromise_recovery: Share = 0.05  # share of the loss recovered per month
     sharing_trust_gain: Share = 0.002  # share of the gap closed per month in a partner sharing
 
 
@@ -251,16 +279,43 @@ class ExercisesConfig(_Config):
     trust_gain: Share = 0.03  # share of the gap closed, per participating pair
 
 
-class ResponseConfig(_Config):
-    """Countering threats and what it does to relations."""
+ProcedureMonths = Annotated[float, Field(ge=0.0, le=120.0)]
 
-    counter_rate: Positive = 0.5  # size removed per month per unit of response strength
-    cost_share: Share = 0.1  # monthly cost of full effort, share of the monthly defence budget
+
+class DecisionMonths(_Config):
+    """Months from a request to the group's decision, by procedure. A consensus waits for
+    the next ministers' meeting or an extraordinary consultation, whichever comes first."""
+
+    automatic: ProcedureMonths = 0.0
+    coalition: ProcedureMonths = 1.0
+    majority: ProcedureMonths = 2.0
+    consensus: ProcedureMonths = 3.0  # the extraordinary consultation; a meeting may be sooner
+
+    @model_validator(mode="after")
+    def _order(self) -> DecisionMonths:
+        if not self.automatic <= self.coalition <= self.majority <= self.consensus:
+            raise ValueError(
+                "procedures must not get faster as they need more agreement: "
+                "automatic <= coalition <= majority <= consensus"
+            )
+        return self
+
+
+class ResponseConfig(_Config):
+    """Countering threats with finite means, procedures that take time, and what help does
+    to relations. Means are in US$ bn a year (see docs/ODD.md, 7.9)."""
+
+    counter_rate: Positive = 0.5  # size removed per month at full response strength
+    half_strength_pct_gdp: Positive = 0.75  # means (% of the host's GDP a year) for strength 0.5
+    horizon_months: Positive = 12  # hosts ask for help if their own means need longer
+    decision_months: DecisionMonths = DecisionMonths()
+    deploy_months: Annotated[float, Field(ge=0.0, le=120.0)] = 3.0  # to arrive with no interop.
+    deployment_cost: NonNegative = 1.0  # extra cost a year per US$ of means deployed abroad
     help_trust_gain: Share = 0.05  # share of the gap closed in the host's trust in a helper
     abandonment_trust_penalty: Share = 0.15  # host's trust lost in an obligated non-helper
     reputation_penalty: Share = 0.03  # every other member's trust lost in that non-helper
-    entrapment_months: Months = 12  # engagement longer than this counts as entrapment
-    entrapment_trust_penalty: Share = 0.01  # helper's trust lost in the host per month beyond
+    protracted_months: Months = 12  # deployments longer than this erode the helper's support
+    protracted_trust_penalty: Share = 0.01  # helper's trust lost in the host per month beyond
 
 
 class RelationsConfig(_Config):
@@ -271,21 +326,76 @@ class RelationsConfig(_Config):
     pairs: list[PairConfig] = Field(default_factory=list)
     meeting_interval_months: Months = 12  # ministers' meetings (ADMM), months apart
     meeting_trust_gain: Share = 0.03  # share of the gap to full trust closed per meeting
+    meeting_cost_usd_bn: NonNegative = 0.002  # each attending member's cost of a meeting
     withdrawal_threshold: Share = 0.2  # a member leaves when its trust in the group falls below
 
 
 class EconomyConfig(_Config):
-    """Economy, capability and readiness."""
+    """Economy, capability, readiness and civil means."""
 
-    gdp_growth_pct: float = 3.0  # per year
+    gdp_growth_pct: Annotated[float, Field(ge=-50.0, le=100.0)] = 3.0  # per year
     depreciation: Annotated[float, Field(gt=0.0, le=1.0)] = 0.1  # of capability, per year
-    capability_ref_usd_bn: Positive = 20.0  # capability giving half of full military strength
     max_defence_pct_gdp: Annotated[float, Field(gt=0.0, le=100.0)] = 10.0
     max_budget_change_pct: NonNegative = 0.5  # percentage points of GDP per year at most
     initial_readiness: Share = 0.5
     readiness_floor: Share = 0.3  # readiness decays towards this without exercises
     readiness_decay: Share = 0.03  # share of the gap to the floor lost per month
     default_resilience: Share = 0.5
+    civil_capacity_pct_gdp: NonNegative = 1.0  # civil means a year at full resilience, % of GDP
+    damage_persistence: Share = 0.3  # share of damage that lowers the level of GDP for good
+
+
+class ModeConfig(_Config):
+    """How an outside power values one way of challenging a member (a threat type)."""
+
+    gain: Positive = 0.3  # value of success
+    cost: NonNegative = 1.0  # cost of challenging (escalation, sanctions, face), same units
+    force: Share = 0.1  # share of its means brought to the region that one challenge ties up
+    months: Annotated[float, Field(ge=1.0, le=1200.0)] = 12.0  # mean length of a campaign
+
+
+#: Default modes by threat type; an adversary's ``modes:`` entries override them.
+DEFAULT_MODES: dict[str, dict[str, float]] = {
+    "aggression": dict(gain=1.0, cost=2.5, force=0.5, months=6.0),
+    "coercion": dict(gain=0.45, cost=0.56, force=0.05, months=24.0),
+    "cyber_attack": dict(gain=0.3, cost=0.47, force=0.02, months=3.0),
+    "terrorism": dict(gain=0.2, cost=0.6, force=0.02, months=12.0),
+}
+
+
+class AdversaryConfig(_Config):
+    """An outside power that may challenge members (docs/ODD.md, 7.3)."""
+
+    name: str
+    defence_budget_usd_bn: Positive  # military spending a year (e.g. SIPRI)
+    reach: Share = 0.2  # share of its means it can bring to bear on the group
+    targets: dict[str, Positive]  # member -> stake: how often it seeks occasions against it
+    modes: dict[str, ModeConfig] = Field(default_factory=dict)  # threat type -> how it values it
+    opportunities_per_year: NonNegative = 2.0  # occasions a year against a target of stake 1
+    risk_appetite: Positive = 1.0  # divides the cost of challenging: >1 is bolder
+    uncertainty: Positive = 0.3  # noise in its reckoning (the logit's scale, in gain units)
+    retaliation: NonNegative = 0.5  # stake of a member with all its forces deployed against it
+    sources: dict[str, str] = Field(default_factory=dict)  # provenance of the figures
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_modes(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return data
+        modes = data.get("modes", ["aggression", "coercion", "cyber_attack"])
+        if isinstance(modes, list | tuple):
+            modes = {m: {} for m in modes}
+        if isinstance(modes, Mapping):
+            modes = {
+                k: {**DEFAULT_MODES.get(str(k), {}), **v} if isinstance(v, Mapping) else v
+                for k, v in modes.items()
+            }
+        return {**data, "modes": modes}
+
+    @property
+    def means_usd_bn(self) -> float:
+        """What it can bring to bear on the group a year."""
+        return self.defence_budget_usd_bn * self.reach
 
 
 class Scenario(_Config):
@@ -305,6 +415,7 @@ class Scenario(_Config):
     response: ResponseConfig = ResponseConfig()
     relations: RelationsConfig = RelationsConfig()
     economy: EconomyConfig = EconomyConfig()
+    adversaries: list[AdversaryConfig] = Field(default_factory=list)
     default_policy: PolicySpec = PolicySpec(name="committed_ally")
     policy_mix: dict[str, Share] = Field(default_factory=dict)  # policy -> share of members
 
@@ -364,6 +475,17 @@ class Scenario(_Config):
             raise _FieldError(
                 ("rules", "sharing_group"), "'subgroup' sharing needs a non-empty sharing_group"
             )
+        adversaries: set[str] = set()
+        for i, adversary in enumerate(self.adversaries):
+            if adversary.name in adversaries or adversary.name in seen:
+                raise _FieldError(
+                    ("adversaries", i, "name"), f"{adversary.name!r} is already a name here"
+                )
+            adversaries.add(adversary.name)
+            for name in adversary.targets:
+                _known(name, names, ("adversaries", i, "targets", name), "member")
+            for kind in adversary.modes:
+                _known(kind, self.threats, ("adversaries", i, "modes", kind), "threat type")
         for name in self.policy_mix:
             try:
                 registry.resolve(name)
@@ -468,7 +590,8 @@ def describe_error(err: ValidationError, raw: Mapping[str, Any]) -> str:
     kind = first["type"]
     if kind == "extra_forbidden":
         field = loc[-1]
-        close = difflib.get_close_matches(str(field), _FIELD_NAMES, n=1)
+        others = [name for name in _FIELD_NAMES if name != field]
+        close = difflib.get_close_matches(str(field), others, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         msg = f"unknown field {field!r}{hint}"
         loc = loc[:-1]
@@ -527,7 +650,9 @@ def merge_data_files(raw: Mapping[str, Any], folder: Path) -> dict[str, Any]:
     ``data.members``: one row per member (columns ``name``, ``gdp_usd_bn``,
     ``defence_pct_gdp``, optional capacities; any other column is kept as provenance in
     ``sources``). ``data.borders``: ``a,b,kind,source``. ``data.exposure``:
-    ``name,threat,multiplier``. Members listed in the YAML itself override the file's fields.
+    ``name,threat,multiplier``. ``data.adversaries``: a YAML file with a list of adversaries
+    (put before those written in the scenario). Members listed in the YAML itself override
+    the file's fields.
     """
     raw = dict(raw)
     data = raw.pop("data", None)
@@ -535,7 +660,7 @@ def merge_data_files(raw: Mapping[str, Any], folder: Path) -> dict[str, Any]:
         return raw
     if not isinstance(data, Mapping):
         raise _FieldError(("data",), "expected a mapping with members/borders/exposure files")
-    unknown = set(data) - {"members", "borders", "exposure"}
+    unknown = set(data) - {"members", "borders", "exposure", "adversaries"}
     if unknown:
         raise _FieldError(("data", sorted(unknown)[0]), "unknown data file kind")
     members: list[dict[str, Any]] = []
@@ -583,6 +708,9 @@ def merge_data_files(raw: Mapping[str, Any], folder: Path) -> dict[str, Any]:
                 member["exposure"] = {}
             if isinstance(member["exposure"], dict):  # else validation reports the YAML's value
                 member["exposure"].setdefault(row["threat"], row["multiplier"])  # YAML wins
+    if "adversaries" in data:
+        listed = _read_yaml_list(folder, data["adversaries"], ("data", "adversaries"))
+        raw["adversaries"] = listed + list(raw.get("adversaries") or [])
     if "borders" in data:
         rows = _read_csv(folder, data["borders"], ("data", "borders"), ("a", "b", "kind"))
         borders = [
@@ -591,6 +719,22 @@ def merge_data_files(raw: Mapping[str, Any], folder: Path) -> dict[str, Any]:
         ]
         raw["borders"] = borders + list(raw.get("borders") or [])
     return raw
+
+
+def _read_yaml_list(folder: Path, name: Any, loc: tuple[str, ...]) -> list[Any]:
+    """A YAML data file holding a list (e.g. of adversaries), relative to ``folder``."""
+    if not isinstance(name, str):
+        raise _FieldError(loc, "expected a YAML file path")
+    path = folder / name
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise _FieldError(loc, f"no such file {str(path)!r}") from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        raise _FieldError(loc, f"cannot read {str(path)!r}: {err}") from None
+    if not isinstance(data, list):
+        raise _FieldError(loc, f"{path.name}: expected a list")
+    return data
 
 
 def _read_csv(

@@ -1,4 +1,5 @@
-"""Joint exercises and ministers' meetings: the scheduled ways members build cooperation."""
+"""Joint exercises: the scheduled way members build readiness, interoperability and trust
+(docs/ODD.md, 7.10)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ if TYPE_CHECKING:
 
 
 def exercise_kind(model: CollectiveDefenceModel) -> str | None:
-    """The kind held: the scenario's, or non-combat if the rule forbids combat; None if
-    the rule allows no exercise at all.
+    """The kind held: the scenario's, or non-combat if the rule forbids it; None if the
+    rule allows no exercise at all.
     """
     wanted = model.config.exercises.kind
     allowed = model.config.rules.exercise_kinds
@@ -21,12 +22,13 @@ def exercise_kind(model: CollectiveDefenceModel) -> str | None:
     return "non_combat" if "non_combat" in allowed else None
 
 
-def hold_exercise(model: CollectiveDefenceModel) -> None:
+def hold(model: CollectiveDefenceModel) -> None:
     """Members decide whether to join; participants pay, gain readiness, interoperability
     and trust among themselves. Non-combat exercises (disaster relief, search and rescue)
     raise readiness half as much as combat ones.
     """
     cfg = model.config.exercises
+    rec = model.record
     kind = exercise_kind(model)
     if kind is None:
         return
@@ -37,26 +39,16 @@ def hold_exercise(model: CollectiveDefenceModel) -> None:
         if member.policy.by_decision["exercise"].join_exercise(ctx):
             joined.append((member, cost))
     if len(joined) < 2:
-        model.log("exercise", None, detail=f"{kind}: cancelled, {len(joined)} participant(s)")
+        rec.event("exercise", None, detail=f"{kind}: cancelled, {len(joined)} participant(s)")
         return
     gain = cfg.readiness_gain * (1.0 if kind == "combat" else 0.5)
     for member, cost in joined:
         member.exercise_cost_usd_bn += cost
         member.counts["exercises"] += 1
         member.readiness += gain * (1.0 - member.readiness)
-        model.tick["exercise_cost"] += cost
+        rec.add("exercise_cost", cost)
     model.relations.gain_among(
         [m.index for m, _ in joined], cfg.trust_gain, cfg.interoperability_gain
     )
-    model.tick["exercise_participants"] += len(joined)
-    names = ", ".join(m.name for m, _ in joined)
-    model.log("exercise", None, detail=f"{kind}: {names}")
-
-
-def hold_meeting(model: CollectiveDefenceModel) -> None:
-    """A ministers' meeting (ADMM): trust between every pair of members closes a share of
-    its gap to full trust.
-    """
-    members = [m.index for m in model.current_members()]
-    model.relations.gain_among(members, model.config.relations.meeting_trust_gain, 0.0)
-    model.log("meeting", None, detail=f"{len(members)} members")
+    rec.count("exercise_participants", len(joined))
+    rec.event("exercise", None, detail=f"{kind}: " + ", ".join(m.name for m, _ in joined))

@@ -1,8 +1,11 @@
-"""Intelligence: who shares with whom this month, leaks, and detection of latent threats."""
+"""Intelligence sharing: who shares with whom this month, leaks, and what leaks cost.
+
+Detection itself is part of a threat's life (``sim.threats.detect``); this phase decides
+the sharing links it runs on (docs/ODD.md, 7.6).
+"""
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -46,12 +49,20 @@ def allowed_pairs(model: CollectiveDefenceModel) -> list[tuple[MemberState, Memb
     return pairs
 
 
-def share_intelligence(model: CollectiveDefenceModel) -> None:
-    """Members decide (on one snapshot) whom to share with; links may leak; sharing builds trust.
+def share(model: CollectiveDefenceModel) -> None:
+    """Members decide (on one snapshot) whom to share with; sharing builds trust; links may
+    leak. A leak costs the sharer trust in the leaker and compromises its sources: what
+    adversaries and criminal networks learn from it makes them harder for the sharer to see
+    (its detection capacity falls by ``leak_compromise`` of what is left, and recovers
+    ``compromise_recovery`` of the loss a month).
 
     Sets ``model.sharing[j, i]`` (j passes its intelligence to i) for this month.
     """
     cfg = model.config.intelligence
+    rec = model.record
+    recovery = 1.0 - (1.0 - cfg.compromise_recovery) ** model.months_per_step
+    for state in model.states:
+        state.compromise -= recovery * state.compromise
     model.sharing[:] = False
     pairs = allowed_pairs(model)
     views = Views()
@@ -69,37 +80,11 @@ def share_intelligence(model: CollectiveDefenceModel) -> None:
         model.relations.gain_trust(i.index, j.index, gain)
         if u < leak_p:
             model.relations.lose_trust(j.index, i.index, cfg.leak_trust_penalty)
-            model.tick["leaks"] += 1
-            model.log("leak", i, partner=j, detail=f"{i.name} leaked intelligence from {j.name}")
+            j.compromise += cfg.leak_compromise * (1.0 - j.compromise)
+            rec.count("leaks")
+            rec.event("leak", i, partner=j, detail=f"{i.name} leaked intelligence from {j.name}")
     for m in model.states:
         m.shared_with_me = frozenset(
             model.states[j].name for j in np.flatnonzero(model.sharing[:, m.index])
         )
-    model.tick["sharing_links"] = len(links)
-
-
-def detect(model: CollectiveDefenceModel) -> None:
-    """Each latent threat may be detected by its host or by a partner sharing with the host.
-
-    Detection hazard per month for an observer: ``detectability * capacity * size /
-    overt_size`` (bigger threats are easier to see), with a partner's capacity scaled by
-    ``remote_reach`` unless it borders the host. Overt threats are always detected.
-    """
-    cfg = model.config.intelligence
-    rng = model.streams["detection"]
-    months = model.months_per_step
-    for threat in model.active_threats():
-        if threat.detected:
-            continue
-        host = threat.host
-        base = threat.cfg.detectability * threat.size / threat.cfg.overt_size * months
-        observers = [(host, host.intel_capacity)]
-        for j in np.flatnonzero(model.sharing[:, host.index]):
-            partner = model.states[j]
-            reach = 1.0 if partner.name in model.neighbour_names[host.name] else cfg.remote_reach
-            observers.append((partner, partner.intel_capacity * reach))
-        draws = rng.random(len(observers))
-        for (observer, capacity), u in zip(observers, draws, strict=True):
-            if u < 1.0 - math.exp(-base * capacity):
-                model.mark_detected(threat, observer)
-                break
+    rec.count("sharing_links", len(links))

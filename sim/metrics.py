@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config import Scenario
+from sim.recorder import COUNTERS, STATE
 
 #: Every metric of :func:`summarise`: (group, description, unit), in print order.
 METRICS: dict[str, tuple[str, str, str]] = {
@@ -18,10 +19,14 @@ METRICS: dict[str, tuple[str, str, str]] = {
     "threats_resolved": ("Threats", "resolved", "threats"),
     "threats_unresolved": ("Threats", "still active at the end", "threats"),
     "spillovers": ("Threats", "spread across a border", "threats"),
+    "challenges": ("Adversaries", "challenges by outside powers", "challenges"),
+    "armed_challenges": ("Adversaries", "armed attacks by outside powers", "challenges"),
+    "grey_zone_challenges": ("Adversaries", "grey-zone challenges (coercion)", "challenges"),
     "detected_early_share": ("Detection", "detected before becoming overt", "share"),
     "detection_lead_time_months": ("Detection", "mean warning before overt", "months"),
     "detection_delay_months": ("Detection", "mean time from emergence to detection", "months"),
-    "response_time_months": ("Response", "mean time from detection to first help", "months"),
+    "decision_time_months": ("Response", "mean time from request to decision", "months"),
+    "response_time_months": ("Response", "mean time from detection to help arriving", "months"),
     "help_requests": ("Response", "requests for help", "requests"),
     "help_given": ("Response", "contributions to another member's threat", "contributions"),
     "help_refused": ("Response", "members asked who gave nothing", "refusals"),
@@ -30,7 +35,9 @@ METRICS: dict[str, tuple[str, str, str]] = {
     "aggression_helped_share": ("Response", "aggressions against members helped", "share"),
     "abandonments": ("Alliance", "bound members who gave nothing", "abandonments"),
     "reliability": ("Alliance", "calls on bound members that they honoured", "share"),
-    "entrapments": ("Alliance", "helpers caught in long engagements", "entrapments"),
+    "entrapments": ("Alliance", "members drawn by the rule into an outside power's war",
+                    "entrapments"),
+    "overextension": ("Alliance", "forces abroad while hit at home", "force-share months"),
     "leaks": ("Alliance", "leaks of shared intelligence", "leaks"),
     "mean_trust": ("Alliance", "mean trust between members at the end", "0-1"),
     "mean_interoperability": ("Alliance", "mean interoperability at the end", "0-1"),
@@ -44,40 +51,34 @@ METRICS: dict[str, tuple[str, str, str]] = {
     "mean_defence_pct_gdp": ("Burden", "mean defence spending", "% GDP"),
     "defence_cost_usd_bn": ("Costs", "defence spending over the run", "US$ bn"),
     "exercise_cost_usd_bn": ("Costs", "joint exercises", "US$ bn"),
-    "help_cost_usd_bn": ("Costs", "helping others", "US$ bn"),
-}
+    "meeting_cost_usd_bn": ("Costs", "ministers' meetings and consultations", "US$ bn"),
+    "help_cost_usd_bn": ("Costs", "helping others (deployments abroad)", "US$ bn"),
+    "total_cost_usd_bn": ("Costs", "damage, defence, exercises, meetings and help", "US$ bn"),
+    "total_cost_pct_gdp_per_year": ("Costs", "total cost per year, of the group's GDP",
+                                    "% GDP"),
+}  # fmt: skip
 
+#: Metrics that can be undefined (NaN) in a run, and when. Every other metric is always a
+#: finite number.
+UNDEFINED: dict[str, str] = {
+    "detected_early_share": "no threat was detected",
+    "detection_lead_time_months": "no threat was detected",
+    "detection_delay_months": "no threat was detected",
+    "decision_time_months": "the group decided on no request",
+    "response_time_months": "no help arrived",
+    "aggression_helped_share": "no aggression hit a member",
+    "reliability": "no bound member was called on",
+    "burden_rank_corr": "fewer than three members, or spending or GDP all equal",
+    "burden_rank_corr_final": "fewer than three members, or spending or GDP all equal",
+    "mean_trust": "fewer than two members remain",
+    "mean_interoperability": "fewer than two members remain",
+}
 
 #: Columns of the per-step table (steps.csv, series/): (description, unit), for plots.
 #: ``damage_cumulative_usd_bn`` is derived when results are read back (running sum).
 SERIES: dict[str, tuple[str, str]] = {
-    "damage_usd_bn": ("damage in the step", "US$ bn"),
     "damage_cumulative_usd_bn": ("damage so far", "US$ bn"),
-    "threats_new": ("threats emerging", "threats"),
-    "threats_active": ("threats active", "threats"),
-    "threats_detected": ("threats detected", "threats"),
-    "threats_resolved": ("threats resolved", "threats"),
-    "spillovers": ("spill-overs", "threats"),
-    "help_requests": ("requests for help", "requests"),
-    "help_given": ("contributions to others' threats", "contributions"),
-    "help_refused": ("refusals", "refusals"),
-    "abandonments": ("abandonments", "abandonments"),
-    "obligations_honoured": ("obligations honoured", "contributions"),
-    "entrapments": ("entrapments", "entrapments"),
-    "leaks": ("leaks", "leaks"),
-    "sharing_links": ("intelligence sharing links", "links"),
-    "exercise_participants": ("exercise participants", "members"),
-    "withdrawals": ("withdrawals", "members"),
-    "requests_declined": ("requests declined by vote", "requests"),
-    "requests_blocked": ("requests ruled out by the rule", "requests"),
-    "defence_spending_usd_bn": ("defence spending in the step", "US$ bn"),
-    "exercise_cost_usd_bn": ("exercise cost in the step", "US$ bn"),
-    "help_cost_usd_bn": ("cost of helping in the step", "US$ bn"),
-    "mean_trust": ("mean trust between members", "0-1"),
-    "mean_interoperability": ("mean interoperability", "0-1"),
-    "mean_readiness": ("mean readiness", "0-1"),
-    "mean_defence_pct_gdp": ("mean defence spending", "% GDP"),
-    "members_remaining": ("members remaining", "members"),
+    **{s.column: (s.meaning, s.unit) for s in (*COUNTERS, *STATE)},
 }
 
 
@@ -110,24 +111,38 @@ def summarise(
     damage = float(members["damage_usd_bn"].sum())
     emerged, detected_at = _num(threats, "emerged_month"), _num(threats, "detected_month")
     overt_at, helped_at = _num(threats, "overt_month"), _num(threats, "first_help_month")
+    requested_at, decided_at = _num(threats, "requested_month"), _num(threats, "decided_month")
     resolved = ~np.isnan(_num(threats, "resolved_month"))
     detected = ~np.isnan(detected_at)
     early = detected & (np.isnan(overt_at) | (detected_at < overt_at))
     helped = ~np.isnan(helped_at)
+    decided = ~np.isnan(decided_at)
     aggression = (threats["type"] == "aggression").to_numpy()
     collective = threats["collective"].to_numpy(dtype=object)
     totals = {c: float(steps[c].sum()) for c in _STEP_TOTALS}
     last = steps.iloc[-1]
+    gdp_years = _gdp_years(steps, members, years)
+    costs = (
+        damage
+        + float(members["defence_spent_usd_bn"].sum())
+        + totals["exercise_cost_usd_bn"]
+        + totals["meeting_cost_usd_bn"]
+        + totals["help_cost_usd_bn"]
+    )
     out = {
         "damage_usd_bn": damage,
-        "damage_pct_gdp_per_year": 100.0 * damage / float(members["gdp_usd_bn"].sum()) / years,
+        "damage_pct_gdp_per_year": 100.0 * damage / gdp_years,
         "threats_emerged": float(len(threats)),
         "threats_detected": float(detected.sum()),
         "threats_resolved": float(resolved.sum()),
         "threats_unresolved": float((~resolved).sum()),
+        "challenges": totals["challenges"],
+        "armed_challenges": totals["armed_challenges"],
+        "grey_zone_challenges": totals["grey_zone_challenges"],
         "detected_early_share": float(early.sum() / detected.sum()) if detected.any() else math.nan,
         "detection_lead_time_months": _mean(_num(threats, "lead_time_months")[detected]),
         "detection_delay_months": _mean((detected_at - emerged)[detected]),
+        "decision_time_months": _mean((decided_at - requested_at)[decided]),
         "response_time_months": _mean((helped_at - detected_at)[helped]),
         "help_requests": totals["help_requests"],
         "help_given": totals["help_given"],
@@ -144,6 +159,7 @@ def summarise(
             else math.nan
         ),
         "entrapments": totals["entrapments"],
+        "overextension": totals["overextension"],
         "leaks": totals["leaks"],
         "spillovers": totals["spillovers"],
         "burden_rank_corr": _spearman(
@@ -158,16 +174,28 @@ def summarise(
         "members_remaining": float(last["members_remaining"]),
         "defence_cost_usd_bn": float(members["defence_spent_usd_bn"].sum()),
         "exercise_cost_usd_bn": totals["exercise_cost_usd_bn"],
+        "meeting_cost_usd_bn": totals["meeting_cost_usd_bn"],
         "help_cost_usd_bn": totals["help_cost_usd_bn"],
+        "total_cost_usd_bn": costs,
+        "total_cost_pct_gdp_per_year": 100.0 * costs / gdp_years,
     }
     return {key: out[key] for key in METRICS}
 
 
 _STEP_TOTALS = (
     "help_requests", "help_given", "help_refused", "abandonments", "obligations_honoured",
-    "entrapments", "leaks",
-    "spillovers", "exercise_cost_usd_bn", "help_cost_usd_bn",
+    "entrapments", "overextension", "leaks", "spillovers", "challenges", "armed_challenges",
+    "grey_zone_challenges", "exercise_cost_usd_bn", "meeting_cost_usd_bn", "help_cost_usd_bn",
 )  # fmt: skip
+
+
+def _gdp_years(steps: pd.DataFrame, members: pd.DataFrame, years: float) -> float:
+    """The group's GDP summed over the run (US$ bn): each step's GDP times its length, or
+    the starting GDP times the years where the table has no GDP column."""
+    if "gdp_usd_bn" in steps and len(steps) > 1:
+        months = np.diff(_num(steps, "month"))
+        return float((_num(steps, "gdp_usd_bn")[1:] * months).sum() / 12.0)
+    return float(members["gdp_usd_bn"].sum()) * years
 
 
 def threats_by_type(threats: pd.DataFrame, types: list[str]) -> pd.DataFrame:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,18 @@ import numpy as np
 from mesa import DataCollector, Model
 from mesa.discrete_space import Network
 
-from sim import budgets, exercises, intelligence, response
+from sim import (
+    adversaries,
+    budgets,
+    economy,
+    exercises,
+    intelligence,
+    meetings,
+    membership,
+    response,
+    threats,
+)
+from sim.adversaries import Adversary
 from sim.config import (
     PolicySpec,
     Scenario,
@@ -24,13 +34,12 @@ from sim.config import (
     override_text,
     validate,
 )
+from sim.recorder import COUNTERS, EVENT_COLUMNS, STATE, Recorder
 from sim.relations import Relations
 from sim.states import MemberState, derived_intel_capacity
 from sim.threats import Threat
 
 DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "asean_way.yaml"
-
-EVENT_COLUMNS = ["month", "event", "member", "partner", "threat_id", "threat_type", "detail"]
 
 
 class Streams:
@@ -88,7 +97,6 @@ class CollectiveDefenceModel(Model):
         self.config = scenario.model_copy(update={"seed": self.seed})
         self.months_per_step = scenario.months_per_step
         self.streams = Streams(self.seed)
-        self.tick: Counter[str] = Counter()
         self.finished_threats: list[dict[str, Any]] = []
 
         names = scenario.member_names
@@ -117,6 +125,7 @@ class CollectiveDefenceModel(Model):
             state.cell = cells[member.name]
             self.states.append(state)
         self.by_name = {s.name: s for s in self.states}
+        self.adversaries = [Adversary(self, a) for a in scenario.adversaries]
         self.neighbours: dict[str, list[tuple[MemberState, str]]] = {
             name: [(self.by_name[n], graph.edges[name, n]["kind"]) for n in sorted(graph[name])]
             for name in names
@@ -134,6 +143,7 @@ class CollectiveDefenceModel(Model):
             agenttype_reporters={MemberState: MEMBER_REPORTERS} if record_members else None,
             tables={"events": EVENT_COLUMNS},
         )
+        self.record = Recorder(self.datacollector.add_table_row if record_members else None)
         self.running = True
         self.datacollector.collect(self)
 
@@ -149,26 +159,27 @@ class CollectiveDefenceModel(Model):
         return self.month // interval_months > before // interval_months
 
     def step(self) -> None:
-        """One time step (a month by default); the order is documented in docs/ODD.md."""
-        self.tick = Counter()
-        damage_before = [s.damage_usd_bn for s in self.states]
-        for state in self.states:
-            state.advance_economy()
+        """One time step (a month by default), phase by phase as docs/ODD.md, section 3."""
+        self.record.new_step(self.month)
+        economy.advance(self)
         if self._due(12):
             budgets.set_budgets(self)
-        self.emerge_threats()
-        intelligence.share_intelligence(self)
-        intelligence.detect(self)
-        response.handle_requests(self)
-        response.counter_threats(self)
+        adversaries.challenge(self)
+        threats.emerge(self)
+        intelligence.share(self)
+        threats.detect(self)
+        response.request(self)
+        response.decide(self)
+        response.sustain(self)
+        threats.evolve(self)
         if self._due(self.config.exercises.interval_months):
-            exercises.hold_exercise(self)
+            exercises.hold(self)
         if self._due(self.config.relations.meeting_interval_months):
-            exercises.hold_meeting(self)
+            meetings.hold(self)
         self.group_trust = self.relations.trust_in_group(self.member_mask())
-        self.check_withdrawals()
-        for state, before in zip(self.states, damage_before, strict=True):
-            state.damage_by_month.append(state.damage_usd_bn - before)
+        membership.withdrawals(self)
+        for state in self.states:
+            state.damage_by_month.append(state.damage_step_usd_bn)
         self.group_trust = self.relations.trust_in_group(self.member_mask())
         self.datacollector.collect(self)
         if self.time >= self.config.steps:
@@ -186,96 +197,6 @@ class CollectiveDefenceModel(Model):
     def active_threats(self) -> list[Threat]:
         """Active threats in order of emergence."""
         return list(self.agents_by_type[Threat]) if Threat in self.agents_by_type else []
-
-    # ------------------------------------------------------------------ threats
-    def emerge_threats(self) -> None:
-        """New threats: Poisson arrivals per member and type (rate per year x exposure)."""
-        rng = self.streams["arrivals"]
-        years = self.months_per_step / 12.0
-        for state in self.states:
-            for kind, cfg in self.config.threats.items():
-                lam = cfg.rate * state.exposure.get(kind, 1.0) * years
-                for _ in range(rng.poisson(lam) if lam > 0 else 0):
-                    size = rng.gamma(2.0, cfg.initial_size / 2.0)
-                    self.add_threat(kind, state, size)
-
-    def add_threat(
-        self, kind: str, host: MemberState, size: float, origin: Threat | None = None
-    ) -> Threat:
-        """Create a threat at ``host`` (already overt ones are detected by the host at once)."""
-        threat = Threat(self, kind, host, size, origin=origin)
-        host.counts["threats"] += 1
-        self.tick["threats_new"] += 1
-        self.log("emerged", host, threat=threat, detail=f"size {threat.size:.2f}")
-        if threat.overt:
-            self.mark_detected(threat, host, overt=True)
-        return threat
-
-    def mark_detected(self, threat: Threat, by: MemberState, overt: bool = False) -> None:
-        """Record a detection (by the host, a sharing partner, or because it is overt)."""
-        threat.detected_month = self.month
-        threat.detected_by = by.name
-        threat.host.counts["threats_detected"] += 1
-        threat.host.threats_detected_now += 1
-        self.tick["threats_detected"] += 1
-        how = "overt" if overt else ("own intelligence" if by is threat.host else "shared")
-        self.log("detected", by, partner=threat.host, threat=threat, detail=how)
-
-    def resolve(self, threat: Threat) -> None:
-        """The threat is over: record it and take it off the map."""
-        threat.resolved_month = self.month
-        threat.host.counts["threats_resolved"] += 1
-        threat.host.threats_detected_now -= threat.detected
-        self.tick["threats_resolved"] += 1
-        self.log("resolved", threat.host, threat=threat)
-        self.finished_threats.append(threat.record())
-        threat.remove()
-
-    # ------------------------------------------------------------------ membership
-    def check_withdrawals(self) -> None:
-        """Members whose trust in the group fell below the threshold leave, if allowed.
-
-        Decided on one snapshot, so the order of members does not matter. A member that
-        leaves stops helping others, and those helping it stop too.
-        """
-        if not self.config.rules.withdrawal_allowed:
-            return
-        threshold = self.config.relations.withdrawal_threshold
-        trust = {s: float(self.group_trust[s.index]) for s in self.current_members()}
-        leaving = [s for s, t in trust.items() if t == t and t < threshold]  # NaN: alone
-        for state in leaving:
-            state.is_member = False
-            state.left_month = self.month
-            self.tick["withdrawals"] += 1
-            self.log("left", state, detail=f"trust in group {trust[state]:.2f}")
-        for threat in self.active_threats():
-            for state in leaving:
-                threat.helpers.pop(state, None)
-            if not threat.host.is_member:
-                threat.helpers.clear()
-
-    # ------------------------------------------------------------------ records
-    def log(
-        self,
-        event: str,
-        member: MemberState | None,
-        partner: MemberState | None = None,
-        threat: Threat | None = None,
-        detail: str = "",
-    ) -> None:
-        """Append a row to the event log."""
-        self.datacollector.add_table_row(
-            "events",
-            {
-                "month": self.month,
-                "event": event,
-                "member": member.name if member else "",
-                "partner": partner.name if partner else "",
-                "threat_id": threat.unique_id if threat else -1,
-                "threat_type": threat.kind if threat else "",
-                "detail": detail,
-            },
-        )
 
     def threat_table_rows(self) -> list[dict[str, Any]]:
         """Rows of the threats table: finished threats and those still active."""
@@ -335,7 +256,7 @@ def _resolve_scenario(
 # ---------------------------------------------------------------------- reporters
 def _tick(name: str):
     def report(model: CollectiveDefenceModel) -> float:
-        return model.tick[name]
+        return float(model.record.tick[name])
 
     report.__name__ = f"tick_{name}"
     return report
@@ -349,42 +270,37 @@ def _mean_interop(model: CollectiveDefenceModel) -> float:
     return model.relations.mean_off_diagonal(model.relations.interoperability, model.member_mask())
 
 
-STEP_REPORTERS = {
-    "month": lambda m: m.month,
-    "damage_usd_bn": _tick("damage"),
-    "threats_new": _tick("threats_new"),
+def _forces_abroad(model: CollectiveDefenceModel) -> float:
+    means = sum(s.means("military") for s in model.states)
+    return sum(s.abroad["military"] for s in model.states) / means if means > 0 else 0.0
+
+
+_STATE_REPORTERS = {
     "threats_active": lambda m: len(m.active_threats()),
-    "threats_detected": _tick("threats_detected"),
-    "threats_resolved": _tick("threats_resolved"),
-    "spillovers": _tick("spillovers"),
-    "help_requests": _tick("help_requests"),
-    "help_given": _tick("help_given"),
-    "help_refused": _tick("help_refused"),
-    "abandonments": _tick("abandonments"),
-    "obligations_honoured": _tick("obligations_honoured"),
-    "entrapments": _tick("entrapments"),
-    "leaks": _tick("leaks"),
-    "sharing_links": _tick("sharing_links"),
-    "exercise_participants": _tick("exercise_participants"),
-    "withdrawals": _tick("withdrawals"),
-    "requests_declined": _tick("requests_declined"),
-    "requests_blocked": _tick("requests_blocked"),
-    "defence_spending_usd_bn": _tick("defence_spending"),
-    "exercise_cost_usd_bn": _tick("exercise_cost"),
-    "help_cost_usd_bn": _tick("help_cost"),
+    "forces_abroad_share": _forces_abroad,
     "mean_trust": _mean_trust,
     "mean_interoperability": _mean_interop,
     "mean_readiness": lambda m: float(np.mean([s.readiness for s in m.states])),
     "mean_defence_pct_gdp": lambda m: float(np.mean([s.defence_pct_gdp for s in m.states])),
+    "gdp_usd_bn": lambda m: float(sum(s.gdp_usd_bn for s in m.states)),
     "members_remaining": lambda m: sum(s.is_member for s in m.states),
+}
+
+#: The per-step table: month, the step counters of sim/recorder.py, then state.
+STEP_REPORTERS = {
+    "month": lambda m: m.month,
+    **{s.column: _tick(s.counter) for s in COUNTERS},
+    **{s.column: _STATE_REPORTERS[s.column] for s in STATE},
 }
 
 MEMBER_REPORTERS = {
     "member": "name",
+    "gdp_usd_bn": "gdp_usd_bn",
     "damage_usd_bn": "damage_usd_bn",
     "defence_pct_gdp": "defence_pct_gdp",
     "capability_usd_bn": "capability_usd_bn",
     "readiness": "readiness",
+    "forces_abroad_share": "forces_abroad_share",
     "trust_in_group": lambda s: s.trust_in_group(),
     "is_member": "is_member",
 }

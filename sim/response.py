@@ -1,17 +1,21 @@
-"""Responding to threats: requests, the group's decision, contributions, and their course.
+"""Responding to threats: requests, the group's procedure, deployments and their upkeep.
 
-Each detected threat hitting a member may lead once to a request for help (or, where the
-rule does not require one, to collective action once the threat is overt). The rule decides
-whether the group acts at all; each member's policy decides what it contributes; the threat
-then evolves under the combined response, doing damage, spilling over, trapping helpers in
-long engagements, until it is resolved.
+A host asks for help when its own means cannot end a detected threat within the planning
+horizon (its policy decides). The rule says whether the group may act at all, and by what
+procedure; the procedure takes time (automatic < coalition < majority < consensus, which
+waits for a ministers' meeting or an extraordinary consultation) and can fail (a veto, a
+lost vote, nobody willing). When the group acts, each member's policy says what share of
+its free means it offers; the group sends what the threat needs, shared in proportion to
+the offers, and the means arrive after a delay that falls with interoperability. They stay
+tied up, and cost their helper, until the threat ends (docs/ODD.md, 7.7-7.9).
 """
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
-from sim import rules
+from sim import forces, rules, threats
 from sim.policies import Contribution, RequestContext, ResponseContext
 from sim.states import Views
 
@@ -20,66 +24,141 @@ if TYPE_CHECKING:
     from sim.states import MemberState
     from sim.threats import Threat
 
+#: The part of full strength the group aims at when it sizes its help: enough to end the
+#: threat within the planning horizon, but never more than this.
+MAX_AIMED_STRENGTH = 0.95
 
-def handle_requests(model: CollectiveDefenceModel) -> None:
-    """Requests for help with detected threats, and the group's answer to each, in order of
-    emergence; every decision of the phase is made on the snapshot of its start."""
+
+def request(model: CollectiveDefenceModel) -> None:
+    """Hosts of detected threats not yet put to the group decide whether to ask; where the
+    rule does not require a request the group also takes up overt threats unasked. Each
+    request is ruled out at once if the rule gives the group no say, and otherwise put on
+    the group's agenda, to be decided when its procedure allows."""
+    cfg = model.config.response
     rule = model.config.rules
+    rec = model.record
+    month = model.month
     views = Views()
+    own = threats.own_means(model)
     for threat in model.active_threats():
         host = threat.host
         if not threat.detected or threat.request is not None or not host.is_member:
             continue
+        terms = rules.terms(rule, threat.kind, threat.cfg.internal_affair, threat.armed_attack)
+        removal = cfg.counter_rate * threat.strength(own.get(threat, 0.0), month)
         ctx = RequestContext(
             me=views[host],
             threat=threat.view(),
-            own_power=model.config.response.counter_rate * host.power(threat.cfg.military),
+            own_power=removal,
             rng=host.policy_rng,
+            months_to_contain=threats.months_to_end(
+                threat.size, threat.growth, removal, threat.cfg.resolved_below
+            ),
+            horizon_months=cfg.horizon_months,
         )
         if host.policy.by_decision["respond"].request_help(ctx):
             threat.request = "asked"
             host.counts["help_requested"] += 1
-            model.tick["help_requests"] += 1
-            model.log("asked", host, threat=threat)
-        elif not rule.requires_request and threat.overt:
+            rec.count("help_requests")
+            rec.event("asked", host, threat=threat)
+        elif not terms.requires_request and threat.overt:
             threat.request = "unasked"
         else:
             continue
-        decide(model, threat, views)
+        threat.requested_month = month
+        if terms.blocked:
+            threat.collective = "blocked"
+            rec.count("requests_blocked")
+            rec.event("blocked", host, threat=threat, detail=terms.blocked)
+            continue
+        threat.collective = "pending"
+        threat.decision_due = month + decision_lag(model, terms.decision)
 
 
-def decide(model: CollectiveDefenceModel, threat: Threat, views: Views | None = None) -> None:
-    """The group's decision on one threat, and every member's contribution."""
-    rule = model.config.rules
+def decision_lag(model: CollectiveDefenceModel, decision: str) -> float:
+    """Months from a request to the decision under ``decision``: the procedure's time
+    (``response.decision_months``); a consensus is reached at the next ministers' meeting if
+    that comes sooner than an extraordinary consultation."""
+    lag = getattr(model.config.response.decision_months, decision)
+    if decision == "consensus":
+        interval = model.config.relations.meeting_interval_months
+        next_meeting = (model.month // interval + 1) * interval
+        lag = min(lag, next_meeting - model.month)
+    return lag
+
+
+def decide(model: CollectiveDefenceModel) -> None:
+    """The group decides on every request whose procedure has run its course, in order of
+    emergence, each member deciding on its view at the start of the phase."""
+    views = Views()
+    own = threats.own_means(model)
+    consulted = False
+    interval = model.config.relations.meeting_interval_months
+    meeting_now = model.month % interval < model.months_per_step  # a regular meeting is due
+    for threat in model.active_threats():
+        if threat.collective != "pending" or threat.decision_due > model.month + 1e-9:
+            continue
+        if not threat.host.is_member:
+            threat.collective = "moot"
+            continue
+        terms = rules.terms(
+            model.config.rules, threat.kind, threat.cfg.internal_affair, threat.armed_attack
+        )
+        if terms.decision == "consensus" and not meeting_now and not consulted:
+            consult(model)
+            consulted = True
+        act(model, threat, terms, views, own.get(threat, 0.0))
+
+
+def consult(model: CollectiveDefenceModel) -> None:
+    """An extraordinary consultation of every member (for consensus decisions that cannot
+    wait for the next meeting): it costs each member a meeting's cost."""
+    cost = model.config.relations.meeting_cost_usd_bn
+    members = model.current_members()
+    for member in members:
+        member.meeting_cost_usd_bn += cost
+        model.record.add("meeting_cost", cost)
+    model.record.count("meetings")
+    model.record.event("consultation", None, detail=f"{len(members)} members")
+
+
+def act(
+    model: CollectiveDefenceModel,
+    threat: Threat,
+    terms: rules.Terms,
+    views: Views,
+    own: float,
+) -> None:
+    """Consult every other member on ``threat``, apply the procedure, and deploy help
+    (``own``: the means the host puts into the threat itself)."""
+    cfg = model.config.response
+    rec = model.record
     host = threat.host
-    views = views if views is not None else Views()
-    reason = None
-    if rule.decision == "none":
-        reason = "the rule provides no collective action"
-    elif not rule.covers(threat.kind):
-        reason = f"{threat.kind} is not covered by the rule"
-    elif rule.internal_affairs_off_limits and threat.cfg.internal_affair:
-        reason = f"{threat.kind} is an internal affair"
-    if reason:
-        threat.collective = "blocked"
-        model.tick["requests_blocked"] += 1
-        model.log("blocked", host, threat=threat, detail=reason)
-        return
+    month = model.month
     others = [m for m in model.current_members() if m is not host]
-    obligated = rules.is_obligated(rule.decision, rule.obligated)
-    allowed = frozenset(rule.allowed_help)
     tv = threat.view()
+    interop = model.relations.interoperability
+    targets = set(threat.adversary.config.targets) if threat.adversary is not None else set()
+    allowed = terms.allowed_help
     offers: dict[MemberState, Contribution] = {}
     for member in others:
+        free = {kind: member.available(kind) for kind in forces.KINDS}
         ctx = ResponseContext(
             me=views[member],
             threat=tv,
-            obligated=obligated,
+            obligated=terms.obligated,
             allowed=allowed,
             host_is_neighbour=member.name in model.neighbour_names[host.name],
             host_trust=float(model.relations.trust[member.index, host.index]),
-            cost_per_step_usd_bn=help_cost(model, member, 1.0),
+            cost_per_step_usd_bn=(free["military"] + free["civil"])
+            * cfg.deployment_cost
+            * model.months_per_step
+            / 12.0,
             rng=member.policy_rng,
+            available_military_usd_bn=free["military"],
+            available_civil_usd_bn=free["civil"],
+            adversary_targets_me=member.name in targets,
+            deploy_months=cfg.deploy_months * (1.0 - interop[host.index, member.index]),
         )
         offer = member.policy.by_decision["respond"].respond(ctx)
         if not isinstance(offer, Contribution):
@@ -91,124 +170,152 @@ def decide(model: CollectiveDefenceModel, threat: Threat, views: Views | None = 
             military=offer.military if "military" in allowed else 0.0,
             non_military=offer.non_military if "non_military" in allowed else 0.0,
         )
+    threat.decided_month = month
+    rec.count("decisions")
     votes = [c.support for c in offers.values()]
-    if not rules.group_acts(rule.decision, votes):
+    if not rules.group_acts(terms.decision, votes):
         threat.collective = "declined"
         against = [m for m, c in offers.items() if not c.support]
-        model.tick["requests_declined"] += 1
-        model.log(
+        rec.count("requests_declined")
+        rec.event(
             "declined", host, threat=threat,
-            detail=f"{rule.decision}: {len(against)} of {len(votes)} against "
+            detail=f"{terms.decision}: {len(against)} of {len(votes)} against "
             f"({', '.join(m.name for m in against)})",
         )  # fmt: skip
         for member in against:
             refuse(model, threat, member, abandoned=False)
         return
     threat.collective = "acted"
+    deployments = size_help(model, threat, offers, own)
     for member, offer in offers.items():
-        if offer.total > 0:
-            threat.helpers[member] = offer
-            threat.engaged_since[member] = model.month
-            host.help_received[member.name] += 1
-            member.help_given[host.name] += 1
-            member.counts["help_given"] += 1
-            model.tick["help_given"] += 1
-            if obligated:  # an obligation honoured: the other side of abandonment
-                member.counts["obligations_honoured"] += 1
-                model.tick["obligations_honoured"] += 1
-            model.relations.gain_trust(
-                host.index, member.index, model.config.response.help_trust_gain
-            )
-            model.log(
-                "helped", member, partner=host, threat=threat,
-                detail=f"military {offer.military:.2f}, civil {offer.non_military:.2f}",
-            )  # fmt: skip
-        else:
-            refuse(model, threat, member, abandoned=obligated)
-    if threat.helpers:
-        threat.first_help_month = model.month
+        means = deployments.get(member)
+        if means is None:
+            if offer.total == 0:
+                refuse(model, threat, member, abandoned=terms.obligated)
+            continue  # offered, but not needed
+        lag = cfg.deploy_months * (1.0 - interop[host.index, member.index])
+        d = forces.Deployment(member, offer, means, since=month, arrives=month + lag)
+        forces.commit(d)
+        threat.helpers[member] = d
+        host.help_received[member.name] += 1
+        member.help_given[host.name] += 1
+        member.counts["help_given"] += 1
+        rec.count("help_given")
+        if terms.obligated:  # an obligation honoured: the other side of abandonment
+            member.counts["obligations_honoured"] += 1
+            rec.count("obligations_honoured")
+        model.relations.gain_trust(host.index, member.index, cfg.help_trust_gain)
+        rec.event(
+            "helped", member, partner=host, threat=threat,
+            detail=f"military {means['military']:.3g}, civil {means['civil']:.3g} "
+            f"US$ bn/yr, arriving in {lag:.1f} months",
+        )  # fmt: skip
+        if (
+            terms.obligated
+            and threat.armed_attack
+            and means["military"] > 0
+            and member.name not in targets
+            and member.name not in model.neighbour_names[host.name]
+        ):
+            # Drawn by the commitment into an outside power's war over a member it does not
+            # border, against a power that does not threaten it (Snyder 1984; Beckley 2015).
+            d.entrapped = True
+            member.counts["entrapments"] += 1
+            rec.count("entrapments")
+            rec.event("entrapped", member, partner=host, threat=threat)
+
+
+def size_help(
+    model: CollectiveDefenceModel,
+    threat: Threat,
+    offers: dict[MemberState, Contribution],
+    own: float,
+) -> dict[MemberState, dict[str, float]]:
+    """The means each helper sends: its offer (shares of its free means of each kind),
+    scaled down so that together they give no more than the threat needs
+    (:func:`means_needed`). Members whose share comes to nothing send nothing."""
+    cfg = threat.cfg
+    interop = model.relations.interoperability
+    wanted: dict[MemberState, dict[str, float]] = {}
+    effective = 0.0
+    for member, offer in offers.items():
+        if offer.total == 0:
+            continue
+        means = {
+            "military": offer.military * member.available("military"),
+            "civil": offer.non_military * member.available("civil"),
+        }
+        fit = 0.5 + 0.5 * interop[threat.host.index, member.index]
+        effective += fit * (
+            means["military"] * cfg.military_help_effect
+            + means["civil"] * cfg.non_military_help_effect
+        )
+        wanted[member] = means
+    need = means_needed(model, threat, own)
+    scale = min(1.0, need / effective) if effective > 0 else 0.0
+    out = {}
+    for member, means in wanted.items():
+        scaled = {kind: value * scale for kind, value in means.items()}
+        if scaled["military"] + scaled["civil"] > 0:
+            out[member] = scaled
+    return out
+
+
+def means_needed(model: CollectiveDefenceModel, threat: Threat, own: float) -> float:
+    """Effective means (US$ bn a year) the group aims to add to the host's own: enough to
+    end the threat within ``response.horizon_months`` (removing its growth and its size over
+    the horizon every month), at most :data:`MAX_AIMED_STRENGTH` of full strength."""
+    cfg = model.config.response
+    growth = max(threat.growth, 0.0) * threat.size
+    aimed = min(MAX_AIMED_STRENGTH, (growth + threat.size / cfg.horizon_months) / cfg.counter_rate)
+    scale = threat.host.half_strength_usd_bn + threat.force
+    target = scale * aimed / (1.0 - aimed)
+    return max(0.0, target - own - threat.help_arrived(math.inf))
 
 
 def refuse(model: CollectiveDefenceModel, threat: Threat, member: MemberState, abandoned: bool):
     """``member`` gives nothing to ``threat.host``: a refusal, or abandonment when bound."""
     host = threat.host
     cfg = model.config.response
+    rec = model.record
     host.refused_by[member.name] += 1
     member.counts["help_refused"] += 1
-    model.tick["help_refused"] += 1
+    rec.count("help_refused")
     if abandoned:
         member.counts["abandonments"] += 1
-        model.tick["abandonments"] += 1
+        rec.count("abandonments")
         model.relations.lose_trust(host.index, member.index, cfg.abandonment_trust_penalty)
         for other in model.current_members():
             if other is not host and other is not member:
                 model.relations.lose_trust(other.index, member.index, cfg.reputation_penalty)
-        model.log("abandoned", member, partner=host, threat=threat)
+        rec.event("abandoned", member, partner=host, threat=threat)
     else:
-        model.log("refused", member, partner=host, threat=threat)
+        rec.event("refused", member, partner=host, threat=threat)
 
 
-def help_cost(model: CollectiveDefenceModel, member: MemberState, effort: float) -> float:
-    """Cost of ``effort`` (sum of both kinds) for one step: a share of the defence budget."""
-    share = model.config.response.cost_share
-    return effort * share * member.annual_budget_usd_bn * model.months_per_step / 12.0
-
-
-def counter_threats(model: CollectiveDefenceModel) -> None:
-    """One step of every active threat: damage, response, growth, spill-over, resolution."""
+def sustain(model: CollectiveDefenceModel) -> None:
+    """Deployments under way: shrink to what helpers still have, cost their helpers for the
+    step, and, once protracted, erode the helper's trust in the host; forces abroad while
+    the helper is hit at home count as overextension."""
     cfg = model.config.response
-    months = model.months_per_step
-    for threat in list(model.active_threats()):
-        host = threat.host
-        tcfg = threat.cfg
-        # Damage, on the size at the start of the step; resilience softens civil threats.
-        mitigation = 1.0 if tcfg.military else 1.0 - 0.5 * host.resilience
-        damage = tcfg.damage_rate * threat.size * host.gdp_usd_bn * mitigation * months
-        threat.damage_usd_bn += damage
-        host.damage_usd_bn += damage
-        model.tick["damage"] += damage
-        # Response, growth.
-        reduction = cfg.counter_rate * threat.strength() * months
-        grown = threat.size * (1.0 + tcfg.growth) ** months
-        threat.size = max(0.0, min(tcfg.max_size, grown) - reduction)
-        threat.peak_size = max(threat.peak_size, threat.size)
-        for helper, offer in threat.helpers.items():
-            cost = help_cost(model, helper, offer.total)
-            helper.help_cost_usd_bn += cost
-            model.tick["help_cost"] += cost
-            engaged = model.month - threat.engaged_since[helper]
-            if engaged > cfg.entrapment_months:
-                model.relations.lose_trust(
-                    helper.index, host.index, cfg.entrapment_trust_penalty * months
-                )
-                if helper not in threat.entrapped:
-                    threat.entrapped.add(helper)
-                    helper.counts["entrapments"] += 1
-                    model.tick["entrapments"] += 1
-                    model.log("entrapped", helper, partner=host, threat=threat)
-        if threat.overt:
-            if threat.overt_month is None:
-                threat.overt_month = model.month
-            if not threat.detected:
-                model.mark_detected(threat, host, overt=True)
-            spill(model, threat)
-        if threat.size < tcfg.resolved_below:
-            model.resolve(threat)
-
-
-def spill(model: CollectiveDefenceModel, threat: Threat) -> None:
-    """An overt threat may spread, once per neighbour, across land (full) or sea (half)."""
-    neighbours = model.neighbours[threat.host.name]
-    if not neighbours or threat.cfg.spillover == 0:
-        return
-    draws = model.streams["spillover"].random(len(neighbours))
-    for (neighbour, kind), u in zip(neighbours, draws, strict=True):
-        if neighbour.name in threat.spilled_to:
+    rec = model.record
+    years = model.months_per_step / 12.0
+    hit_at_home = {t.host for t in model.active_threats() if t.detected and t.cfg.military}
+    for member in model.states:
+        if not member.deployments:
             continue
-        p = threat.cfg.spillover * (1.0 if kind == "land" else 0.5)
-        p = 1.0 - (1.0 - p) ** model.months_per_step
-        if u < p:
-            threat.spilled_to.add(neighbour.name)
-            model.tick["spillovers"] += 1
-            new = model.add_threat(threat.kind, neighbour, threat.cfg.initial_size, origin=threat)
-            model.log("spilled", neighbour, partner=threat.host, threat=new)
+        forces.shrink_to_means(member)
+        for d in member.deployments:
+            cost = d.total * cfg.deployment_cost * years
+            member.help_cost_usd_bn += cost
+            rec.add("help_cost", cost)
+        if member in hit_at_home:
+            rec.add("overextension", member.forces_abroad_share * model.months_per_step)
+    for threat in model.active_threats():
+        for helper, d in threat.helpers.items():
+            if d.total > 0 and model.month - d.since > cfg.protracted_months:
+                model.relations.lose_trust(
+                    helper.index,
+                    threat.host.index,
+                    cfg.protracted_trust_penalty * model.months_per_step,
+                )

@@ -118,9 +118,10 @@ def collect(model: CollectiveDefenceModel, detail: bool = True) -> RunResult:
 
 
 THREAT_COLUMNS = [
-    "threat_id", "type", "host", "origin", "emerged_month", "initial_size", "peak_size",
-    "final_size", "overt_month", "detected_month", "detected_by", "lead_time_months",
-    "request", "collective", "first_help_month", "helpers", "resolved_month", "damage_usd_bn",
+    "threat_id", "type", "host", "origin", "adversary", "emerged_month", "initial_size",
+    "peak_size", "final_size", "overt_month", "detected_month", "detected_by",
+    "lead_time_months", "request", "requested_month", "collective", "decided_month",
+    "first_help_month", "helpers", "resolved_month", "damage_usd_bn",
 ]  # fmt: skip
 
 
@@ -134,16 +135,18 @@ def members_table(model: CollectiveDefenceModel) -> pd.DataFrame:
                 "member": s.name,
                 "policy": s.policy.label,
                 "gdp_usd_bn": cfg.gdp_usd_bn,
+                "gdp_final_usd_bn": s.gdp_usd_bn,
                 "defence_pct_gdp_initial": s.initial_defence_pct_gdp,
                 "defence_pct_gdp_final": s.defence_pct_gdp,
                 "defence_pct_gdp_mean": s.mean_defence_pct_gdp(),
                 "capability_usd_bn": s.capability_usd_bn,
                 "military_strength": s.military_strength,
+                "forces_abroad_share": s.forces_abroad_share,
                 "readiness": s.readiness,
                 "resilience": s.resilience,
                 "intel_capacity": s.intel_capacity,
                 "damage_usd_bn": s.damage_usd_bn,
-                "damage_pct_gdp_per_year": 100.0 * s.damage_usd_bn / cfg.gdp_usd_bn / years,
+                "damage_pct_gdp_per_year": 100.0 * s.damage_usd_bn / gdp_years(s, cfg, years),
                 "threats": s.counts["threats"],
                 "threats_detected": s.counts["threats_detected"],
                 "threats_resolved": s.counts["threats_resolved"],
@@ -157,13 +160,21 @@ def members_table(model: CollectiveDefenceModel) -> pd.DataFrame:
                 "exercises": s.counts["exercises"],
                 "defence_spent_usd_bn": s.defence_spent_usd_bn,
                 "exercise_cost_usd_bn": s.exercise_cost_usd_bn,
+                "meeting_cost_usd_bn": s.meeting_cost_usd_bn,
                 "help_cost_usd_bn": s.help_cost_usd_bn,
+                "challenges": sum(s.challenged_by.values()),
                 "trust_in_group": s.trust_in_group(),
                 "is_member": s.is_member,
                 "left_month": s.left_month,
             }
         )
     return pd.DataFrame(rows)
+
+
+def gdp_years(state, config, years: float) -> float:
+    """GDP over the run (US$ bn): the mean of the starting and final GDP times the years,
+    the denominator of damage as a share of GDP."""
+    return (config.gdp_usd_bn + state.gdp_usd_bn) / 2.0 * years
 
 
 def pairs_table(model: CollectiveDefenceModel) -> pd.DataFrame:

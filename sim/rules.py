@@ -1,13 +1,21 @@
-"""The group's rules: named presets from the ASEAN Way to Article 5, and how the group decides.
+"""The group's rules: named presets from the ASEAN Way to Article 5, and what a rule means
+for one threat (who decides, how, who is bound, with what help).
 
 A rule is a set of knobs (see :class:`sim.config.RulesConfig`). The presets below run along
 one spectrum, from strict non-intervention to collective commitment; a scenario picks one
-with ``rules.preset`` and may then turn any knob on its own.
+with ``rules.preset`` and may then turn any knob on its own. :func:`terms` turns a rule and
+a threat into the terms the group acts on; the response phase, the adversaries' reckoning
+and the members' budgets all read a rule through it, so they cannot disagree.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sim.config import RulesConfig
 
 ALL_THREATS = "all"
 
@@ -21,9 +29,10 @@ PRESETS: dict[str, dict[str, object]] = {
         "covered_threats": ["natural_disaster", "pandemic", "transnational_crime"],
         "internal_affairs_off_limits": True,
         "allowed_help": ["non_military"],
+        "obligated": False,
+        "mutual_defence": False,
         "intelligence_sharing": "bilateral",
         "exercise_kinds": ["non_combat"],
-        "obligated": False,
         "withdrawal_allowed": True,
     },
     # Surin Pitsuwan's "flexible engagement" (1998): still consensus and on request, but
@@ -40,9 +49,10 @@ PRESETS: dict[str, dict[str, object]] = {
         ],
         "internal_affairs_off_limits": True,
         "allowed_help": ["military", "non_military"],
+        "obligated": False,
+        "mutual_defence": False,
         "intelligence_sharing": "pooled",
         "exercise_kinds": ["non_combat"],
-        "obligated": False,
         "withdrawal_allowed": True,
     },
     # Those willing act together when asked; nobody is bound and nobody can veto.
@@ -52,9 +62,24 @@ PRESETS: dict[str, dict[str, object]] = {
         "covered_threats": ALL_THREATS,
         "internal_affairs_off_limits": True,
         "allowed_help": ["military", "non_military"],
+        "obligated": False,
+        "mutual_defence": False,
         "intelligence_sharing": "pooled",
         "exercise_kinds": ["combat", "non_combat"],
+        "withdrawal_allowed": True,
+    },
+    # NATO's Articles 5 and 4 taken apart: an armed attack by an outside power binds every
+    # member at once; anything else is a matter for consultation, by consensus, on request.
+    "armed_attack_only": {
+        "decision": "consensus",
+        "requires_request": True,
+        "covered_threats": ALL_THREATS,
+        "internal_affairs_off_limits": True,
+        "allowed_help": ["military", "non_military"],
         "obligated": False,
+        "mutual_defence": True,
+        "intelligence_sharing": "pooled",
+        "exercise_kinds": ["combat", "non_combat"],
         "withdrawal_allowed": True,
     },
     # A majority decides, and binds all; the group may act unasked once a threat is overt.
@@ -64,21 +89,24 @@ PRESETS: dict[str, dict[str, object]] = {
         "covered_threats": ALL_THREATS,
         "internal_affairs_off_limits": True,
         "allowed_help": ["military", "non_military"],
+        "obligated": True,
+        "mutual_defence": False,
         "intelligence_sharing": "pooled",
         "exercise_kinds": ["combat", "non_combat"],
-        "obligated": True,
         "withdrawal_allowed": True,
     },
-    # NATO's Article 5: an attack on one is an attack on all; every member is bound to act.
+    # NATO's Article 5 for everything: an attack on one is an attack on all; every member is
+    # bound to act, in any threat, asked or not.
     "collective_commitment": {
         "decision": "automatic",
         "requires_request": False,
         "covered_threats": ALL_THREATS,
         "internal_affairs_off_limits": False,
         "allowed_help": ["military", "non_military"],
+        "obligated": True,
+        "mutual_defence": True,
         "intelligence_sharing": "pooled",
         "exercise_kinds": ["combat", "non_combat"],
-        "obligated": True,
         "withdrawal_allowed": True,
     },
 }
@@ -86,8 +114,8 @@ PRESETS: dict[str, dict[str, object]] = {
 DECISIONS = ("none", "consensus", "majority", "coalition", "automatic")
 SHARING = ("none", "bilateral", "subgroup", "pooled")
 
-#: How far members can count on the group's capability under each decision procedure, in
-#: [0, 1]: the starting point of their budget reasoning (see BudgetContext.expected_support).
+#: How far members and adversaries can count on the group's forces under each decision
+#: procedure, in [0, 1], before the group's record is taken into account.
 COMMITMENT_LEVEL = {
     "none": 0.0,
     "consensus": 0.3,
@@ -95,6 +123,56 @@ COMMITMENT_LEVEL = {
     "majority": 0.7,
     "automatic": 1.0,
 }
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What the rule says about one threat.
+
+    Attributes:
+        decision: the procedure (``none`` when the group does not act at all).
+        obligated: members are bound to contribute once the group acts.
+        requires_request: the group acts only if the host asks (else also once overt).
+        allowed_help: kinds of help allowed.
+        blocked: why the group cannot act (empty if it can).
+    """
+
+    decision: str
+    obligated: bool
+    requires_request: bool
+    allowed_help: frozenset[str]
+    blocked: str = ""
+
+    @property
+    def level(self) -> float:
+        """How far the group's help can be counted on under these terms, in [0, 1]."""
+        return 0.0 if self.blocked else COMMITMENT_LEVEL[self.decision]
+
+
+def terms(rule: RulesConfig, kind: str, internal_affair: bool, armed_attack: bool) -> Terms:
+    """The terms on which the group acts on a threat of type ``kind``.
+
+    ``armed_attack``: the threat is an armed attack by an outside power; under
+    ``mutual_defence`` it is met automatically, unasked, by every member bound, with military
+    help allowed, whatever the other knobs say (NATO's Article 5; Article 4's consultation,
+    the other knobs, covers the rest).
+    """
+    if armed_attack and rule.mutual_defence:
+        return Terms("automatic", True, False, frozenset({"military", "non_military"}))
+    reason = ""
+    if rule.decision == "none":
+        reason = "the rule provides no collective action"
+    elif not rule.covers(kind):
+        reason = f"{kind} is not covered by the rule"
+    elif rule.internal_affairs_off_limits and internal_affair:
+        reason = f"{kind} is an internal affair"
+    return Terms(
+        decision=rule.decision,
+        obligated=is_obligated(rule.decision, rule.obligated),
+        requires_request=rule.requires_request,
+        allowed_help=frozenset(rule.allowed_help),
+        blocked=reason,
+    )
 
 
 def group_acts(decision: str, votes: Sequence[bool]) -> bool:
@@ -118,3 +196,11 @@ def group_acts(decision: str, votes: Sequence[bool]) -> bool:
 def is_obligated(decision: str, obligated: bool) -> bool:
     """Whether members are bound to contribute once the group has decided to act."""
     return obligated and decision in ("consensus", "majority", "automatic")
+
+
+def credibility(given: float, refused: float) -> float:
+    """The group's record of honouring calls for help, in (0, 1]: contributions over
+    contributions and refusals, with one prior contribution, so that a group with no
+    history is taken at its word (what challengers and members learn from what allies did:
+    Leeds 2003)."""
+    return (given + 1.0) / (given + refused + 1.0)

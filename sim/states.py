@@ -1,4 +1,4 @@
-"""Member states: the Mesa agents of the model."""
+"""Member states: the Mesa agents of the model, with their economy and their finite means."""
 
 from __future__ import annotations
 
@@ -41,10 +41,14 @@ class MemberPolicy:
 
 
 class MemberState(FixedAgent):
-    """A member state: economy, military capability, intelligence, readiness, and a policy.
+    """A member state: economy, military capability, civil means, intelligence, readiness,
+    and a policy.
 
-    Its relations with other members (trust, interoperability) live in the model's
-    matrices, indexed by ``self.index``.
+    Its means are finite (docs/ODD.md, 7.9): military means (ready forces, valued at their
+    yearly cost) and civil means (what it can mobilise for emergencies), both in US$ bn a
+    year. What it has deployed to help others (``abroad``) is missing at home. Its relations
+    with other members (trust, interoperability) live in the model's matrices, indexed by
+    ``self.index``.
     """
 
     def __init__(
@@ -63,7 +67,7 @@ class MemberState(FixedAgent):
         self.gdp_usd_bn = config.gdp_usd_bn
         self.defence_pct_gdp = config.defence_pct_gdp
         self.initial_defence_pct_gdp = config.defence_pct_gdp
-        # Start at the steady state of current spending under the update in advance_economy.
+        # Start at the steady state of current spending under the update in economy.advance.
         years = model.months_per_step / 12.0
         keep = (1.0 - economy.depreciation) ** years
         self.capability_usd_bn = self.annual_budget_usd_bn * years / (1.0 - keep)
@@ -74,40 +78,71 @@ class MemberState(FixedAgent):
             config.resilience if config.resilience is not None else economy.default_resilience
         )
         self.intel_capacity = intel_capacity
+        self.compromise = 0.0  # share of its detection lost to leaks of its sources
         self.exposure = dict(config.exposure)
         self.policy = MemberPolicy(policy)
         self.policy_rng = rng  # the member's own stream: its policies draw only from it
         self.is_member = True
         self.left_month: int | None = None
+        # Means deployed to help others, US$ bn a year, by kind ("military", "civil").
+        self.abroad = {"military": 0.0, "civil": 0.0}
+        self.deployments: list = []  # its forces.Deployment's, in order of decision
         # Running records, read by policies (through SelfView) and by the output tables.
         self.damage_usd_bn = 0.0
+        self.damage_step_usd_bn = 0.0  # damage in the current step
         self.damage_by_month: list[float] = []
         self.defence_spent_usd_bn = 0.0
         self.exercise_cost_usd_bn = 0.0
+        self.meeting_cost_usd_bn = 0.0
         self.help_cost_usd_bn = 0.0
         self.help_received: Counter[str] = Counter()
         self.help_given: Counter[str] = Counter()
         self.refused_by: Counter[str] = Counter()
+        self.challenged_by: Counter[str] = Counter()
         self.shared_with_me: frozenset[str] = frozenset()
         self.threats_detected_now = 0  # detected threats hitting it, still active
         self.counts: Counter[str] = Counter()
         self.pct_months = 0.0  # defence % of GDP times months in force, for the mean
 
+    # ------------------------------------------------------------------ economy
     @property
     def annual_budget_usd_bn(self) -> float:
         """This year's defence budget."""
         return self.gdp_usd_bn * self.defence_pct_gdp / 100.0
 
+    # ------------------------------------------------------------------ means
+    def means(self, kind: str) -> float:
+        """Its means of ``kind`` (``military`` or ``civil``), US$ bn a year: ready forces
+        valued at their yearly cost (readiness x capability x depreciation), or civil means
+        (resilience x GDP x ``economy.civil_capacity_pct_gdp``)."""
+        economy = self.model.config.economy
+        if kind == "military":
+            return self.readiness * self.capability_usd_bn * economy.depreciation
+        return self.resilience * self.gdp_usd_bn * economy.civil_capacity_pct_gdp / 100.0
+
+    def available(self, kind: str) -> float:
+        """Its means of ``kind`` not deployed abroad."""
+        return max(0.0, self.means(kind) - self.abroad[kind])
+
+    @property
+    def half_strength_usd_bn(self) -> float:
+        """The means giving half of full strength against a threat here: the scale a
+        threat's size is measured against."""
+        return self.gdp_usd_bn * self.model.config.response.half_strength_pct_gdp / 100.0
+
     @property
     def military_strength(self) -> float:
-        """Capability relative to the reference, saturating: C / (C + C_ref), in [0, 1)."""
-        ref = self.model.config.economy.capability_ref_usd_bn
-        return self.capability_usd_bn / (self.capability_usd_bn + ref)
+        """Strength of all its ready forces against a threat at home, in [0, 1)."""
+        means = self.means("military")
+        return means / (means + self.half_strength_usd_bn)
 
-    def power(self, military: bool) -> float:
-        """Strength against a threat alone: readiness times military strength or resilience."""
-        return self.readiness * (self.military_strength if military else self.resilience)
+    @property
+    def forces_abroad_share(self) -> float:
+        """Share of its military means deployed to help others."""
+        means = self.means("military")
+        return min(1.0, self.abroad["military"] / means) if means > 0 else 0.0
 
+    # ------------------------------------------------------------------ records
     def damage_last_year_pct_gdp(self) -> float:
         """Damage over the last 12 months, % of current GDP."""
         months = self.model.months_per_step
@@ -117,6 +152,11 @@ class MemberState(FixedAgent):
     def trust_in_group(self) -> float:
         """Mean trust in the other current members (NaN once alone)."""
         return float(self.model.group_trust[self.index])
+
+    def mean_defence_pct_gdp(self) -> float:
+        """Time-weighted mean defence spending over the run so far, % of GDP."""
+        months = self.model.month
+        return self.pct_months / months if months else self.defence_pct_gdp
 
     def view(self) -> SelfView:
         """The read-only snapshot its policies decide on."""
@@ -146,26 +186,9 @@ class MemberState(FixedAgent):
             refused_by=dict(self.refused_by),
             damage_last_year_pct_gdp=self.damage_last_year_pct_gdp(),
             active_threats=self.threats_detected_now,
+            forces_abroad_share=self.forces_abroad_share,
+            challenged_by=dict(self.challenged_by),
         )
-
-    def advance_economy(self) -> None:
-        """One step of growth, spending, capability and readiness."""
-        economy = self.model.config.economy
-        years = self.model.months_per_step / 12.0
-        spent = self.annual_budget_usd_bn * years
-        self.defence_spent_usd_bn += spent
-        self.model.tick["defence_spending"] += spent
-        self.pct_months += self.defence_pct_gdp * self.model.months_per_step
-        keep = (1.0 - economy.depreciation) ** years
-        self.capability_usd_bn = self.capability_usd_bn * keep + spent
-        self.gdp_usd_bn *= (1.0 + economy.gdp_growth_pct / 100.0) ** years
-        decay = 1.0 - (1.0 - economy.readiness_decay) ** self.model.months_per_step
-        self.readiness += decay * (economy.readiness_floor - self.readiness)
-
-    def mean_defence_pct_gdp(self) -> float:
-        """Time-weighted mean defence spending over the run so far, % of GDP."""
-        months = self.model.month
-        return self.pct_months / months if months else self.defence_pct_gdp
 
 
 def derived_intel_capacity(budgets_usd_bn: list[float]) -> list[float]:

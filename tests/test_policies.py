@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from helpers import rng, threat, view
 
@@ -24,7 +26,10 @@ BOTH = frozenset({"military", "non_military"})
 CIVIL = frozenset({"non_military"})
 
 
-def respond(policy, *, me=None, obligated=False, allowed=BOTH, neighbour=True, **threat_kw):
+def respond(
+    policy, *, me=None, obligated=False, allowed=BOTH, neighbour=True, targets_me=False,
+    **threat_kw,
+):  # fmt: skip
     ctx = ResponseContext(
         me=me or view(),
         threat=threat(**threat_kw),
@@ -34,6 +39,7 @@ def respond(policy, *, me=None, obligated=False, allowed=BOTH, neighbour=True, *
         host_trust=0.5,
         cost_per_step_usd_bn=0.1,
         rng=rng(),
+        adversary_targets_me=targets_me,
     )
     return policy.respond(ctx)
 
@@ -56,8 +62,12 @@ def share(policy, partner="Far", me=None, seed=0):
     return policy.share(ctx)
 
 
-def request(policy, own_power=1.0, **threat_kw):
-    ctx = RequestContext(me=view(), threat=threat(**threat_kw), own_power=own_power, rng=rng())
+def request(policy, months=6.0, **threat_kw):
+    """Whether ``policy`` asks for help when its own means need ``months`` to end the threat."""
+    ctx = RequestContext(
+        me=view(), threat=threat(**threat_kw), own_power=0.1, rng=rng(),
+        months_to_contain=months, horizon_months=12.0,
+    )  # fmt: skip
     return policy.request_help(ctx)
 
 
@@ -106,7 +116,7 @@ class TestFreeRider(PolicyContract):
         assert offer.support and offer.total == 0
 
     def test_always_asks_for_help(self):
-        assert request(self.policy, own_power=100.0)
+        assert request(self.policy, months=0.5)
 
     def test_cuts_budget_only_as_far_as_allies_can_be_counted_on(self):
         assert budget(self.policy, support=0.0) == pytest.approx(1.5)
@@ -165,6 +175,18 @@ class TestSelfInterested(PolicyContract):
         offer = respond(self.policy, neighbour=False, public_benefit=0.3, obligated=True)
         assert offer.military == pytest.approx(0.1)
 
+    def test_fears_entrapment_in_an_outside_powers_quarrel_not_its_own(self):
+        rival = dict(adversary="Rival", armed_attack=True)
+        assert not respond(self.policy, neighbour=False, **rival).support
+        assert respond(self.policy, neighbour=False, targets_me=True, **rival).support
+        assert respond(self.policy, neighbour=True, **rival).support
+        assert respond(self.policy, neighbour=False).support  # no outside power behind it
+        calm = make("self_interested", {"entrapment_veto": False})
+        assert respond(calm, neighbour=False, **rival).support
+        # bound, it votes no but still gives its token if the group acts anyway
+        bound = respond(self.policy, neighbour=False, obligated=True, **rival)
+        assert not bound.support and bound.total > 0
+
     def test_spends_less_the_more_it_can_count_on_allies(self):
         alone = budget(self.policy, support=0.0)
         allied = budget(self.policy, support=1.0, allies_cap=200.0)
@@ -184,9 +206,13 @@ class TestSovereigntyFirst(PolicyContract):
     policy = make("sovereignty_first")
 
     def test_never_asks_others_into_its_internal_affairs(self):
-        assert not request(self.policy, own_power=0.01, internal_affair=True)
-        assert request(self.policy, own_power=0.01, internal_affair=False)
-        assert not request(self.policy, own_power=1.0, size=1.5)
+        assert not request(self.policy, months=math.inf, internal_affair=True)
+        assert request(self.policy, months=math.inf, internal_affair=False)
+
+    def test_asks_only_when_far_beyond_its_horizon(self):
+        assert not request(self.policy, months=20.0)  # a default member would ask
+        assert request(make("committed_ally"), months=20.0)
+        assert request(self.policy, months=30.0)
 
     def test_vetoes_intervention_in_internal_affairs(self):
         assert respond(self.policy, internal_affair=True) == Contribution(False)

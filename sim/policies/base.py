@@ -78,7 +78,8 @@ class SelfView:
         gdp_usd_bn: GDP, current US$ billion.
         defence_pct_gdp: defence spending this year, % of GDP.
         capability_usd_bn: accumulated military capability (capital stock), US$ billion.
-        military_strength: capability relative to the scenario's reference, in [0, 1).
+        military_strength: the strength its ready forces give it against a threat at home,
+            in [0, 1) (0.5 when they match ``response.half_strength_pct_gdp`` of its GDP).
         readiness: in [0, 1].
         resilience: resilience to non-military threats, in [0, 1].
         intel_capacity: own intelligence capacity, in [0, 1].
@@ -93,6 +94,8 @@ class SelfView:
         refused_by: times each partner refused or abandoned it when asked.
         damage_last_year_pct_gdp: damage it suffered over the last 12 months, % of GDP.
         active_threats: detected threats currently hitting it.
+        forces_abroad_share: share of its military means deployed to help others, in [0, 1].
+        challenged_by: challenges by each outside power against it so far.
     """
 
     name: str
@@ -116,6 +119,8 @@ class SelfView:
     refused_by: Mapping[str, int]
     damage_last_year_pct_gdp: float
     active_threats: int
+    forces_abroad_share: float = 0.0
+    challenged_by: Mapping[str, int] = dataclasses.field(default_factory=dict)
 
     @property
     def trust_in_group(self) -> float:
@@ -138,6 +143,8 @@ class ThreatView:
         internal_affair: whether it counts as the host's internal affair.
         public_benefit: how much of the benefit of countering it goes to others, in [0, 1].
         spill_risk: monthly probability that it spills into a given neighbour, now.
+        adversary: the outside power behind it (None for threats that just happen).
+        armed_attack: an armed attack by an outside power (what ``mutual_defence`` covers).
     """
 
     id: int
@@ -150,6 +157,8 @@ class ThreatView:
     internal_affair: bool
     public_benefit: float
     spill_risk: float
+    adversary: str | None = None
+    armed_attack: bool = False
 
 
 @dataclass(frozen=True)
@@ -177,14 +186,18 @@ class RequestContext:
     """Whether to ask the group for help with a threat hitting ``me``.
 
     Attributes:
-        own_power: the strength ``me`` can bring against it alone (same units as
-            ``threat.size`` reduced per month at full effect).
+        own_power: the size ``me``'s own means remove per month (with its other threats
+            taking their share).
+        months_to_contain: months ``me``'s own means need to end the threat (inf: never).
+        horizon_months: the horizon members plan over (``response.horizon_months``).
     """
 
     me: SelfView
     threat: ThreatView
     own_power: float
     rng: np.random.Generator
+    months_to_contain: float = math.inf
+    horizon_months: float = 12.0
 
 
 @dataclass(frozen=True)
@@ -196,7 +209,13 @@ class ResponseContext:
         allowed: kinds of help the rule allows (``"military"``, ``"non_military"``).
         host_is_neighbour: ``me`` borders the member hit.
         host_trust: ``me``'s trust in the member hit.
-        cost_per_step_usd_bn: what full effort (1.0) of each kind would cost ``me`` per step.
+        cost_per_step_usd_bn: what sending all its available means would cost ``me`` per
+            step; a contribution of ``x`` costs at most ``x`` times that, for as long as the
+            forces stay deployed (the group sends only what the threat needs).
+        available_military_usd_bn: its military means not yet deployed, US$ bn a year.
+        available_civil_usd_bn: its civil means not yet deployed, US$ bn a year.
+        adversary_targets_me: the outside power behind the threat also threatens ``me``.
+        deploy_months: months its help would take to arrive (falls with interoperability).
     """
 
     me: SelfView
@@ -207,6 +226,10 @@ class ResponseContext:
     host_trust: float
     cost_per_step_usd_bn: float
     rng: np.random.Generator
+    available_military_usd_bn: float = 0.0
+    available_civil_usd_bn: float = 0.0
+    adversary_targets_me: bool = False
+    deploy_months: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -237,8 +260,9 @@ class Policy:
     Subclasses are frozen dataclasses whose fields are parameters; they set ``name`` (the
     registered name) and ``description`` (one line), and override the decisions they change.
     Defaults: share with every partner the rule allows, join every exercise, ask for help when
-    the threat outgrows one's own power, never block the group's decision but help (with a
-    moderate effort) only when bound, keep the budget unchanged.
+    one's own means cannot end the threat within the planning horizon, never block the
+    group's decision but help (with a moderate effort) only when bound, keep the budget
+    unchanged.
     """
 
     name: ClassVar[str] = ""
@@ -255,7 +279,7 @@ class Policy:
 
     def request_help(self, ctx: RequestContext) -> bool:
         """Ask the group for help with ``ctx.threat``?"""
-        return ctx.threat.size > ctx.own_power
+        return ctx.months_to_contain > ctx.horizon_months
 
     def respond(self, ctx: ResponseContext) -> Contribution:
         """What to contribute to the member hit by ``ctx.threat``: by default it does not

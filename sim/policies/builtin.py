@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from sim.policies.base import (
@@ -170,7 +171,10 @@ class SelfInterested(Policy):
     Helps when the threat is on its border or may spill over to it, in proportion to its
     stake (the threat's public benefit times its spill risk, or proximity), and otherwise
     stands aside without blocking the group; when bound by the
-    rule it gives at least a token, since abandonment costs reputation. Its budget is the
+    rule it gives at least a token, since abandonment costs reputation. It fears
+    entrapment (Snyder 1984): it votes against taking on an outside power over a member it
+    does not border when that power does not threaten it too (a veto under consensus, as
+    Cambodia's over the South China Sea in 2012). Its budget is the
     best response of Olson and Zeckhauser (1966) in the joint-product form of Sandler and
     Hartley (1995, "The Economics of Defense"): it wants capability in proportion to what it
     has to protect (its GDP, scaled up by recent damage); of that, the public share can be
@@ -189,6 +193,8 @@ class SelfInterested(Policy):
         protection_pct_gdp: the capability it wants, as steady-state spending in % of GDP.
         damage_sensitivity: how much each 1 % of GDP of damage last year raises that want.
         adjust: fraction of the gap to the desired spending closed each year, in [0, 1].
+        entrapment_veto: whether it votes against confronting an outside power that does
+            not threaten it over a member it does not border.
     """
 
     name = "self_interested"
@@ -201,6 +207,7 @@ class SelfInterested(Policy):
     protection_pct_gdp: float = 1.5
     damage_sensitivity: float = 0.2
     adjust: float = 0.3
+    entrapment_veto: bool = True
 
     def __post_init__(self) -> None:
         for name in (
@@ -230,8 +237,21 @@ class SelfInterested(Policy):
     def respond(self, ctx: ResponseContext) -> Contribution:
         stake = self.stake(ctx)
         if stake >= self.stake_threshold:
-            return effort(ctx, max(self.effort * stake, self.obligated_minimum * ctx.obligated))
-        return effort(ctx, self.obligated_minimum) if ctx.obligated else STAND_ASIDE
+            answer = effort(ctx, max(self.effort * stake, self.obligated_minimum * ctx.obligated))
+        else:
+            answer = effort(ctx, self.obligated_minimum) if ctx.obligated else STAND_ASIDE
+        if self.fears_entrapment(ctx):
+            return dataclasses.replace(answer, support=False)
+        return answer
+
+    def fears_entrapment(self, ctx: ResponseContext) -> bool:
+        """Whether helping would draw it into an outside power's quarrel that is not its own."""
+        return (
+            self.entrapment_veto
+            and ctx.threat.adversary is not None
+            and not ctx.adversary_targets_me
+            and not ctx.host_is_neighbour
+        )
 
     def set_budget(self, ctx: BudgetContext) -> float:
         me = ctx.me
@@ -256,15 +276,18 @@ class SovereigntyFirst(Policy):
 
     Acharya (2001), "Constructing a Security Community in Southeast Asia": sovereignty and
     non-interference come first. It shares only with its sub-group or partners it trusts
-    highly, joins only non-combat exercises, never asks others into its internal affairs,
-    votes against any intervention in another's internal affairs (a veto under consensus),
-    and offers civil help (relief, medical teams, information) rather than troops. Its budget
-    follows its own exposure only (national resilience), ignoring what allies provide.
+    highly, joins only non-combat exercises, never asks others into its internal affairs
+    and asks for help at all only when its own means would need far longer than the
+    planning horizon, votes against any intervention in another's internal affairs (a veto
+    under consensus), and offers civil help (relief, medical teams, information) rather than
+    troops. Its budget follows its own exposure only (national resilience), ignoring what
+    allies provide.
 
     Parameters:
         effort: share of its civil capacity offered, in [0, 1].
         trust_to_share: trust above which it shares outside its sub-group, in [0, 1].
-        overwhelmed_ratio: it asks for help only when the threat exceeds its power this much.
+        overwhelmed_ratio: it asks for help only when its own means would need this many times
+            the planning horizon to end the threat (or could never end it).
         base_pct_gdp: its defence spending when unthreatened, % of GDP.
         damage_sensitivity: rise in spending per 1 % of GDP of damage last year.
         adjust: fraction of the gap closed each year, in [0, 1].
@@ -298,7 +321,7 @@ class SovereigntyFirst(Policy):
     def request_help(self, ctx: RequestContext) -> bool:
         if ctx.threat.internal_affair:
             return False
-        return ctx.threat.size > self.overwhelmed_ratio * ctx.own_power
+        return ctx.months_to_contain > self.overwhelmed_ratio * ctx.horizon_months
 
     def respond(self, ctx: ResponseContext) -> Contribution:
         if ctx.threat.internal_affair:
