@@ -176,7 +176,6 @@ def challenge(model: CollectiveDefenceModel) -> None:
     record = rules.credibility(rec.total["help_given"], rec.total["help_refused"])
     growth = (1.0 + model.config.economy.gdp_growth_pct / 100.0) ** years
     for adversary in model.adversaries:
-        adversary.budget_usd_bn *= growth
         rng = adversary.stream
         cfg = adversary.config
         for threat in model.active_threats():
@@ -214,3 +213,4 @@ def challenge(model: CollectiveDefenceModel) -> None:
                     "challenged", target, partner=adversary, threat=threat,
                     detail=f"{kind}: expected success {success:.2f}",
                 )  # fmt: skip
+        adversary.budget_usd_bn *= growth  # its spending grows with the economy

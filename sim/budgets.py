@@ -20,7 +20,8 @@ def expected_support(model: CollectiveDefenceModel) -> float:
     no substitute for one's own forces) times the group's record of honouring calls for
     help (:func:`rules.credibility`).
     """
-    terms = rules.terms(model.config.rules, "aggression", False, armed_attack=True)
+    internal = model.config.threats["aggression"].internal_affair
+    terms = rules.terms(model.config.rules, "aggression", internal, armed_attack=True)
     if "military" not in terms.allowed_help:
         return 0.0
     total = model.record.total

@@ -288,8 +288,8 @@ class DecisionMonths(_Config):
 
     automatic: ProcedureMonths = 0.0
     coalition: ProcedureMonths = 1.0
-    majority: ProcedureMonths = 2.0
-    consensus: ProcedureMonths = 3.0  # the extraordinary consultation; a meeting may be sooner
+    majority: ProcedureMonths = 1.0
+    consensus: ProcedureMonths = 2.0  # the extraordinary consultation; a meeting may be sooner
 
     @model_validator(mode="after")
     def _order(self) -> DecisionMonths:
@@ -307,9 +307,9 @@ class ResponseConfig(_Config):
 
     counter_rate: Positive = 0.5  # size removed per month at full response strength
     half_strength_pct_gdp: Positive = 0.75  # means (% of the host's GDP a year) for strength 0.5
-    horizon_months: Positive = 12  # hosts ask for help if their own means need longer
+    horizon_months: Positive = 6  # hosts ask for help if their own means need longer
     decision_months: DecisionMonths = DecisionMonths()
-    deploy_months: Annotated[float, Field(ge=0.0, le=120.0)] = 3.0  # to arrive with no interop.
+    deploy_months: Annotated[float, Field(ge=0.0, le=120.0)] = 2.0  # to arrive with no interop.
     deployment_cost: NonNegative = 1.0  # extra cost a year per US$ of means deployed abroad
     help_trust_gain: Share = 0.05  # share of the gap closed in the host's trust in a helper
     abandonment_trust_penalty: Share = 0.15  # host's trust lost in an obligated non-helper
@@ -350,7 +350,7 @@ class ModeConfig(_Config):
 
     gain: Positive = 0.3  # value of success
     cost: NonNegative = 1.0  # cost of challenging (escalation, sanctions, face), same units
-    force: Share = 0.1  # share of its means brought to the region that one challenge ties up
+    force: Share = 0.1  # share of its free means (not tied up elsewhere) one challenge ties up
     months: Annotated[float, Field(ge=1.0, le=1200.0)] = 12.0  # mean length of a campaign
 
 
@@ -645,7 +645,8 @@ _MEMBER_NUMBERS = ("gdp_usd_bn", "defence_pct_gdp", "intel_capacity", "resilienc
 
 
 def merge_data_files(raw: Mapping[str, Any], folder: Path) -> dict[str, Any]:
-    """Merge the CSV files named under ``data:`` into members, borders and exposure.
+    """Merge the data files named under ``data:`` into members, borders, exposure and
+    adversaries.
 
     ``data.members``: one row per member (columns ``name``, ``gdp_usd_bn``,
     ``defence_pct_gdp``, optional capacities; any other column is kept as provenance in
@@ -659,7 +660,9 @@ def merge_data_files(raw: Mapping[str, Any], folder: Path) -> dict[str, Any]:
     if data is None:
         return raw
     if not isinstance(data, Mapping):
-        raise _FieldError(("data",), "expected a mapping with members/borders/exposure files")
+        raise _FieldError(
+            ("data",), "expected a mapping with members/borders/exposure/adversaries files"
+        )
     unknown = set(data) - {"members", "borders", "exposure", "adversaries"}
     if unknown:
         raise _FieldError(("data", sorted(unknown)[0]), "unknown data file kind")

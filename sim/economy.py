@@ -33,4 +33,5 @@ def advance(model: CollectiveDefenceModel) -> None:
         lasting = economy.damage_persistence * state.damage_step_usd_bn
         # GDP never falls below a tenth of itself in one step, whatever the damage.
         state.gdp_usd_bn = max(state.gdp_usd_bn - lasting, 0.1 * state.gdp_usd_bn) * growth
+        state.gdp_years += state.gdp_usd_bn * years
         state.readiness += decay * (economy.readiness_floor - state.readiness)

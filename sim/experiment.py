@@ -7,6 +7,7 @@ grid point (common random numbers), so outcomes can be compared pairwise.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import itertools
 import json
@@ -28,6 +29,7 @@ from sim.config import (
     override_text,
     read_yaml,
 )
+from sim.metrics import METRICS
 
 
 class ExperimentConfig(BaseModel):
@@ -45,6 +47,8 @@ class ExperimentConfig(BaseModel):
     variants: dict[str, dict[str, Any]] = Field(default_factory=lambda: {"base": {}})
     baseline: str | None = None  # variant the others are compared with (default: the first)
     grid: dict[str, list[Any]] = Field(default_factory=dict)  # dotted path -> values
+    key_metrics: list[str] = Field(default_factory=list)  # what reports say first, and where
+    # the answer changes across the grid (e.g. total_cost_pct_gdp_per_year)
     #: the experiment file's folder: users' own policies (module:Class) may live there too
     _folder: str = PrivateAttr(default="")
 
@@ -58,6 +62,11 @@ class ExperimentConfig(BaseModel):
         for key, values in self.grid.items():
             if not values:
                 raise ValueError(f"grid.{key}: needs at least one value")
+        for metric in self.key_metrics:
+            if metric not in METRICS:
+                close = difflib.get_close_matches(metric, list(METRICS), n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise ValueError(f"key_metrics: unknown metric {metric!r}{hint}")
         return self
 
     @property

@@ -33,6 +33,8 @@ METRICS: dict[str, tuple[str, str, str]] = {
     "requests_declined": ("Response", "requests turned down by the group's vote", "requests"),
     "requests_blocked": ("Response", "requests the rule ruled out", "requests"),
     "aggression_helped_share": ("Response", "aggressions against members helped", "share"),
+    "internal_interventions": ("Response", "threats in members' internal affairs helped",
+                               "threats"),
     "abandonments": ("Alliance", "bound members who gave nothing", "abandonments"),
     "reliability": ("Alliance", "calls on bound members that they honoured", "share"),
     "entrapments": ("Alliance", "members drawn by the rule into an outside power's war",
@@ -41,6 +43,7 @@ METRICS: dict[str, tuple[str, str, str]] = {
     "leaks": ("Alliance", "leaks of shared intelligence", "leaks"),
     "mean_trust": ("Alliance", "mean trust between members at the end", "0-1"),
     "mean_interoperability": ("Alliance", "mean interoperability at the end", "0-1"),
+    "mean_readiness": ("Alliance", "mean readiness at the end", "0-1"),
     "members_remaining": ("Alliance", "members still in the group at the end", "members"),
     "burden_rank_corr": ("Burden", "rank correlation of GDP with mean defence % GDP", "Spearman"),
     "burden_rank_corr_final": (
@@ -118,6 +121,8 @@ def summarise(
     helped = ~np.isnan(helped_at)
     decided = ~np.isnan(decided_at)
     aggression = (threats["type"] == "aggression").to_numpy()
+    internal_types = {k for k, t in config.threats.items() if t.internal_affair}
+    internal = threats["type"].isin(internal_types).to_numpy()
     collective = threats["collective"].to_numpy(dtype=object)
     totals = {c: float(steps[c].sum()) for c in _STEP_TOTALS}
     last = steps.iloc[-1]
@@ -152,6 +157,7 @@ def summarise(
         "aggression_helped_share": (
             float(helped[aggression].mean()) if aggression.any() else math.nan
         ),
+        "internal_interventions": float((helped & internal).sum()),
         "abandonments": totals["abandonments"],
         "reliability": (
             totals["obligations_honoured"] / called
@@ -171,6 +177,7 @@ def summarise(
         "mean_defence_pct_gdp": float(members["defence_pct_gdp_mean"].mean()),
         "mean_trust": float(last["mean_trust"]),
         "mean_interoperability": float(last["mean_interoperability"]),
+        "mean_readiness": float(last["mean_readiness"]),
         "members_remaining": float(last["members_remaining"]),
         "defence_cost_usd_bn": float(members["defence_spent_usd_bn"].sum()),
         "exercise_cost_usd_bn": totals["exercise_cost_usd_bn"],

@@ -70,6 +70,8 @@ def render(rs: ResultSet, figures: Mapping[str, Figure], notes: Sequence[str] = 
         f"Confidence intervals are 95 % Student-t intervals of the mean.</p>"
     )
     parts += [f'<p class="note">{e(note)}</p>' for note in notes]
+    if rs.key_metrics and len(rs.differences):
+        parts += ["<h2>Where the answer changes</h2>", _crossovers(rs)]
     parts += ["<h2>How these results were made</h2>", _info(rs)]
     parts += ["<h2>Outcomes per setting</h2>", _summary_table(rs)]
     if len(rs.differences):
@@ -116,6 +118,42 @@ def _info(rs: ResultSet) -> str:
             text = yaml.safe_dump(settings, sort_keys=False, allow_unicode=True)
             out.append(f"<details><summary>Settings</summary><pre>{e(text)}</pre></details>")
     return "\n".join(out)
+
+
+def crossover_sentences(rs: ResultSet) -> list[str]:
+    """Each key metric's comparison with the baseline in words: where a variant is clearly
+    lower, clearly higher (95 % intervals excluding zero), and whether that flips across
+    the grid."""
+    out = []
+    for row in rs.crossovers.itertuples(index=False):
+        label, unit = METRICS[row.metric][1], METRICS[row.metric][2]
+        bits = []
+        if row.lower:
+            bits.append(f"lower at {_where(row.lower, unit)}")
+        if row.higher:
+            bits.append(f"higher at {_where(row.higher, unit)}")
+        if row.unclear:
+            bits.append(f"not clearly different at {_where(row.unclear, unit)}")
+        lead = "Crossover: " if row.crossover else ""
+        out.append(f"{lead}{row.variant} against {row.baseline}, {label}: " + "; ".join(bits) + ".")
+    return out
+
+
+def _where(entries: list[dict[str, Any]], unit: str) -> str:
+    """Grid points with their difference and interval, for a sentence."""
+    return "; ".join(
+        (", ".join(f"{k} = {v}" for k, v in e["point"].items()) or "everywhere")
+        + f" ({e['diff']:+.3g} [{e['ci'][0]:+.3g}, {e['ci'][1]:+.3g}] {unit})"
+        for e in entries
+    )
+
+
+def _crossovers(rs: ResultSet) -> str:
+    items = "".join(f"<li>{html.escape(s)}</li>" for s in crossover_sentences(rs))
+    return (
+        "<p>For the experiment's key outcomes: each variant minus the baseline at every grid "
+        "point, paired by seed, with its 95 % interval.</p><ul>" + items + "</ul>"
+    )
 
 
 def _summary_table(rs: ResultSet) -> str:

@@ -89,9 +89,10 @@ def decision_lag(model: CollectiveDefenceModel, decision: str) -> float:
 
 def decide(model: CollectiveDefenceModel) -> None:
     """The group decides on every request whose procedure has run its course, in order of
-    emergence, each member deciding on its view at the start of the phase."""
+    emergence. Each member decides on its view taken at its first decision of the phase (so
+    help counts changed by one decision show in the next step); the host's own means are
+    reckoned afresh for each decision, after what earlier decisions sent abroad."""
     views = Views()
-    own = threats.own_means(model)
     consulted = False
     interval = model.config.relations.meeting_interval_months
     meeting_now = model.month % interval < model.months_per_step  # a regular meeting is due
@@ -107,7 +108,7 @@ def decide(model: CollectiveDefenceModel) -> None:
         if terms.decision == "consensus" and not meeting_now and not consulted:
             consult(model)
             consulted = True
-        act(model, threat, terms, views, own.get(threat, 0.0))
+        act(model, threat, terms, views, threats.own_means(model).get(threat, 0.0))
 
 
 def consult(model: CollectiveDefenceModel) -> None:

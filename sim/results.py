@@ -127,7 +127,6 @@ THREAT_COLUMNS = [
 
 def members_table(model: CollectiveDefenceModel) -> pd.DataFrame:
     """One row per member state at the end of the run."""
-    years = max(model.month, 1) / 12.0
     rows = []
     for s, cfg in zip(model.states, model.config.members, strict=True):
         rows.append(
@@ -146,7 +145,9 @@ def members_table(model: CollectiveDefenceModel) -> pd.DataFrame:
                 "resilience": s.resilience,
                 "intel_capacity": s.intel_capacity,
                 "damage_usd_bn": s.damage_usd_bn,
-                "damage_pct_gdp_per_year": 100.0 * s.damage_usd_bn / gdp_years(s, cfg, years),
+                "damage_pct_gdp_per_year": (
+                    100.0 * s.damage_usd_bn / s.gdp_years if s.gdp_years > 0 else 0.0
+                ),
                 "threats": s.counts["threats"],
                 "threats_detected": s.counts["threats_detected"],
                 "threats_resolved": s.counts["threats_resolved"],
@@ -169,12 +170,6 @@ def members_table(model: CollectiveDefenceModel) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
-
-
-def gdp_years(state, config, years: float) -> float:
-    """GDP over the run (US$ bn): the mean of the starting and final GDP times the years,
-    the denominator of damage as a share of GDP."""
-    return (config.gdp_usd_bn + state.gdp_usd_bn) / 2.0 * years
 
 
 def pairs_table(model: CollectiveDefenceModel) -> pd.DataFrame:

@@ -70,6 +70,19 @@ class ResultSet:
         return list(dict.fromkeys(self.runs["setting"]))
 
     @property
+    def key_metrics(self) -> list[str]:
+        """The metrics the experiment names as its key outcomes (present in these runs)."""
+        experiment = self.info.get("experiment") if isinstance(self.info, dict) else None
+        named = experiment.get("key_metrics", []) if isinstance(experiment, dict) else []
+        return [m for m in named if m in self.runs.columns]
+
+    @cached_property
+    def crossovers(self) -> pd.DataFrame:
+        """Where the key metrics' differences from the baseline change sign across the grid
+        (see :func:`statistics.crossovers`)."""
+        return statistics.crossovers(self.differences, self.key_metrics, self.grid_keys)
+
+    @property
     def metrics(self) -> list[str]:
         """The outcome metrics these runs have (an older folder may lack newer ones)."""
         return [m for m in METRICS if m in self.runs.columns]

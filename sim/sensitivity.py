@@ -48,16 +48,16 @@ class Parameter:
 
 #: Parameters varied by default: threat pressure, intelligence, response, relations, economy.
 DEFAULT_PARAMETERS = (
-    Parameter("threats.aggression.rate", 0.01, 0.04),
+    Parameter("threats.cyber_attack.rate", 0.5, 2.0),
     Parameter("threats.terrorism.rate", 0.15, 0.6),
     Parameter("intelligence.remote_reach", 0.2, 0.8),
     Parameter("intelligence.leak_probability", 0.0, 0.01),
     Parameter("exercises.readiness_gain", 0.05, 0.3),
     Parameter("response.counter_rate", 0.25, 1.0),
-    Parameter("response.abandonment_trust_penalty", 0.05, 0.3),
+    Parameter("response.half_strength_pct_gdp", 0.4, 1.5),
+    Parameter("response.deployment_cost", 0.5, 2.0),
     Parameter("relations.initial_trust", 0.3, 0.7),
-    Parameter("relations.withdrawal_threshold", 0.1, 0.3),
-    Parameter("economy.depreciation", 0.05, 0.15),
+    Parameter("economy.damage_persistence", 0.1, 0.5),
 )
 
 

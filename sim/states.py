@@ -103,6 +103,7 @@ class MemberState(FixedAgent):
         self.threats_detected_now = 0  # detected threats hitting it, still active
         self.counts: Counter[str] = Counter()
         self.pct_months = 0.0  # defence % of GDP times months in force, for the mean
+        self.gdp_years = 0.0  # GDP times years, summed over steps: the denominator of damage
 
     # ------------------------------------------------------------------ economy
     @property

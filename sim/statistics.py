@@ -189,3 +189,38 @@ def mean_band(
             )
         )
     return pd.concat(out, ignore_index=True)
+
+
+def crossovers(
+    differences: pd.DataFrame, metrics: Sequence[str], by: Sequence[str]
+) -> pd.DataFrame:
+    """Where the answer changes: for each variant and metric of ``metrics``, the grid
+    points (columns ``by``) at which its difference from the baseline is clearly below zero,
+    clearly above, or not clear (the 95 % interval includes zero).
+
+    Returns one row per variant and metric: ``variant``, ``baseline``, ``metric``,
+    ``lower``, ``higher``, ``unclear`` (each a list of grid points as dicts, with the
+    difference and its interval), and ``crossover``: whether it is clearly lower somewhere
+    and clearly higher somewhere else.
+    """
+    rows = []
+    if differences.empty:
+        return pd.DataFrame(rows)
+    chosen = differences[differences["metric"].isin(list(metrics))]
+    for (variant, metric), group in chosen.groupby(["variant", "metric"], sort=False):
+        found: dict[str, list[dict[str, Any]]] = {"lower": [], "higher": [], "unclear": []}
+        for _, row in group.iterrows():
+            point = {k: row[k] for k in by}
+            ci = (row["ci_low"], row["ci_high"])
+            entry = {"point": point, "diff": row["mean_diff"], "ci": ci}
+            if row["ci_high"] < 0:
+                found["lower"].append(entry)
+            elif row["ci_low"] > 0:
+                found["higher"].append(entry)
+            else:
+                found["unclear"].append(entry)
+        rows.append({
+            "variant": variant, "baseline": group["baseline"].iloc[0], "metric": metric,
+            **found, "crossover": bool(found["lower"] and found["higher"]),
+        })  # fmt: skip
+    return pd.DataFrame(rows)

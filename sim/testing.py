@@ -149,10 +149,10 @@ def _selves() -> list[SelfView]:
 def _threats() -> list[ThreatView]:
     """Detected threats of different kinds and sizes, against 'Near'."""
     kinds = [
-        ("aggression", True, False, 0.8, 2.0),
+        ("aggression", True, False, 0.8, 1.0),
         ("terrorism", False, True, 0.4, 1.0),
         ("cyber_attack", False, False, 0.3, 1.0),
-        ("natural_disaster", False, False, 0.2, 1.5),
+        ("natural_disaster", False, False, 0.2, 1.0),
     ]
     out = []
     for k, (kind, military, internal, benefit, overt) in enumerate(kinds):
@@ -213,7 +213,7 @@ def sample_contexts(seed: int = 0) -> Iterator[tuple[str, Any]]:
             ("Other", "bilateral"),
         ):
             yield "share", ShareContext(me=me, partner=partner, arrangement=arrangement, rng=rng())
-        for kind, cost in (("tabletop", 0.01), ("combat", 0.5)):
+        for kind, cost in (("non_combat", 0.01), ("combat", 0.5)):
             yield "exercise", ExerciseContext(me=me, kind=kind, cost_usd_bn=cost, rng=rng())
         yield "budget", BudgetContext(
             me=me, allies_capability_usd_bn=300.0, allies_mean_defence_pct_gdp=1.8,
@@ -229,7 +229,7 @@ def sample_contexts(seed: int = 0) -> Iterator[tuple[str, Any]]:
             for months in (2.0, 30.0, math.inf):
                 yield "request", RequestContext(
                     me=me, threat=threat, own_power=0.2, rng=rng(), months_to_contain=months,
-                    horizon_months=12.0,
+                    horizon_months=6.0,
                 )  # fmt: skip
             for obligated, allowed in (
                 (False, frozenset({"military", "non_military"})),

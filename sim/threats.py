@@ -343,7 +343,7 @@ def evolve(model: CollectiveDefenceModel) -> None:
         if threat.detected:
             strength = threat.strength(own.get(threat, 0.0), month)
             if threat.first_help_month is None and any(
-                month >= d.arrives for d in threat.helpers.values()
+                month >= d.arrives and d.total > 0 for d in threat.helpers.values()
             ):
                 threat.first_help_month = month
         else:

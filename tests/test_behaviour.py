@@ -42,12 +42,17 @@ def test_sub_group_sharing_lies_between_none_and_pooled():
 
 @pytest.mark.slow
 def test_collective_commitment_helps_members_under_attack_more_than_non_intervention():
-    common = ["threats.aggression.rate=0.3"]
+    # Committed allies keep their budgets whatever the rule (no free riding), so the
+    # comparison is of help alone; aggressions between members only (an outside power's
+    # challenges differ between the rules: that is deterrence, tested elsewhere). Ten times
+    # the calibrated rate: many aggressions, but not so many at once that every member's
+    # forces are tied up at home or abroad (then help only moves damage around).
+    common = ["threats.aggression.rate=0.05", "default_policy=committed_ally", "adversaries=[]"]
     way = outcomes("asean_way", common, "aggression_helped_share")
     commit = outcomes("asean_collective", common, "aggression_helped_share")
     # Not every aggression: the group sends only what a host cannot manage itself, and some
     # end before help arrives.
-    assert way.max() == 0 and commit.mean() > 0.3
+    assert np.nanmax(way) == 0 and np.nanmean(commit) > 0.3
     # ...and the help works: less damage from aggression per threat.
     damage = {}
     for name in ("asean_way", "asean_collective"):

@@ -187,3 +187,33 @@ def test_experiment_overrides_keep_the_order_of_mappings():
     assert override_text("policy_mix", mix) == (
         "policy_mix={self_interested: 0.25, free_rider: 0.25, committed_ally: 0.5}"
     )
+
+
+def test_the_teaching_template_writes_out_every_default():
+    """scenarios/teaching.yaml doubles as a template: its settings sections hold every field
+    at its default value (a field added to the schema must be added there too)."""
+    import yaml
+    from helpers import SCENARIOS
+
+    from sim import config
+
+    raw = yaml.safe_load((SCENARIOS / "teaching.yaml").read_text(encoding="utf-8"))
+    sections = {
+        "intelligence": config.IntelligenceConfig(),
+        "exercises": config.ExercisesConfig(),
+        "response": config.ResponseConfig(),
+        "relations": config.RelationsConfig(),
+        "economy": config.EconomyConfig(),
+    }
+    for name, defaults in sections.items():
+        written = raw[name]
+        expected = defaults.model_dump()
+        expected.pop("pairs", None)  # the template's one example pair
+        written = {k: v for k, v in written.items() if k != "pairs"}
+        assert written == expected, name
+    adversary = config.AdversaryConfig.model_validate(raw["adversaries"][0])
+    defaults = config.AdversaryConfig.model_fields
+    for field in ("opportunities_per_year", "risk_appetite", "uncertainty", "retaliation"):
+        assert getattr(adversary, field) == defaults[field].default, field
+    for kind, mode in adversary.modes.items():
+        assert mode.model_dump() == config.ModeConfig(**config.DEFAULT_MODES[kind]).model_dump()

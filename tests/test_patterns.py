@@ -61,3 +61,26 @@ def test_check_patterns_command(tmp_path, capsys):
     assert (out / "patterns.md").read_text().startswith("| pattern | reference |")
     assert main(["check-patterns", "--only", "burden"]) == 2
     assert "unknown pattern 'burden'" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("start", [0.8, 2.0])
+def test_burden_sharing_comes_from_behaviour_not_from_the_starting_data(tmp_path, start):
+    """Every member starting at the same defence share: the patterns still appear."""
+    from sim.batch import run_batch
+    from sim.config import load_scenario
+    from sim.experiment import load_experiment, plan
+
+    values = {}
+    for key in ("burden_public_good", "burden_local"):
+        pattern = _pattern(key)
+        experiment = load_experiment(pattern.experiment)
+        members = len(load_scenario(experiment.scenario).members)
+        same = {f"members.{i}.defence_pct_gdp": start for i in range(members)}
+        experiment = experiment.model_copy(
+            update={"set": {**experiment.set, **same}, "replications": 10}
+        )
+        outcome = run_batch(plan(experiment), tmp_path / key, workers=1, progress=False)
+        values[key] = patterns.judge(pattern, outcome.runs)
+    assert values["burden_public_good"]["ci_low"] > 0.1
+    assert values["burden_local"]["ci_high"] < 0.0

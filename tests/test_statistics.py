@@ -117,3 +117,21 @@ def test_mean_band_per_group_and_step():
     assert band.loc[("s", 1), "ci_low"] == band.loc[("s", 1), "ci_high"] == 2.0  # no spread
     assert math.isnan(band.loc[("t", 0), "ci_low"])  # one value: no band
     assert band.loc[("t", 1), "n"] == 2
+
+
+def test_crossovers_name_where_a_difference_changes_sign():
+    from sim.statistics import crossovers
+
+    diffs = pd.DataFrame({
+        "x": [1, 2, 3, 1, 2, 3], "variant": ["b"] * 3 + ["c"] * 3, "baseline": "a",
+        "metric": "m", "mean_diff": [-1.0, 0.1, 2.0, -1.0, -2.0, 0.5],
+        "ci_low": [-1.5, -0.5, 1.0, -1.2, -2.5, -0.5], "ci_high": [-0.5, 0.7, 3.0, -0.8, -1.5, 1.5],
+    })  # fmt: skip
+    table = crossovers(diffs, ["m"], ["x"]).set_index("variant")
+    b, c = table.loc["b"], table.loc["c"]
+    assert b["crossover"] and not c["crossover"]
+    assert [e["point"]["x"] for e in b["lower"]] == [1]
+    assert [e["point"]["x"] for e in b["higher"]] == [3]
+    assert [e["point"]["x"] for e in b["unclear"]] == [2]
+    assert [e["point"]["x"] for e in c["lower"]] == [1, 2] and not c["higher"]
+    assert crossovers(diffs, ["other"], ["x"]).empty

@@ -197,7 +197,7 @@ class RequestContext:
     own_power: float
     rng: np.random.Generator
     months_to_contain: float = math.inf
-    horizon_months: float = 12.0
+    horizon_months: float = 6.0
 
 
 @dataclass(frozen=True)

@@ -182,7 +182,9 @@ class SelfInterested(Policy):
     (allies' forces are imperfect substitutes for its own: Murdoch and Sandler 1984,
     "Complementarity, Free Riding, and the Military Expenditure of NATO Allies"), the
     private share (forces for its own, local purposes) cannot; it spends to maintain what it
-    must provide itself.
+    must provide itself. Deterrence has scale economies (a subsistence level of military
+    spending every state bears; Alesina and Spolaore 2003, "The Size of Nations"): the public
+    part of what it wants is a larger share of a small economy than of a large one.
 
     Parameters:
         effort: share of its power committed at full stake, in [0, 1].
@@ -195,6 +197,9 @@ class SelfInterested(Policy):
         adjust: fraction of the gap to the desired spending closed each year, in [0, 1].
         entrapment_veto: whether it votes against confronting an outside power that does
             not threaten it over a member it does not border.
+        scale_economies: how much smaller a share of GDP a larger state needs for a deterrent
+            of its own: the public part of its want scales with (GDP / US$100 bn) to the
+            power of minus this.
     """
 
     name = "self_interested"
@@ -208,8 +213,10 @@ class SelfInterested(Policy):
     damage_sensitivity: float = 0.2
     adjust: float = 0.3
     entrapment_veto: bool = True
+    scale_economies: float = 0.03
 
     def __post_init__(self) -> None:
+        check_range(self, "scale_economies", 0.0, 1.0)
         for name in (
             "effort",
             "stake_threshold",
@@ -258,9 +265,13 @@ class SelfInterested(Policy):
         want_pct = self.protection_pct_gdp * (
             1.0 + self.damage_sensitivity * me.damage_last_year_pct_gdp
         )
-        wanted_capability = me.gdp_usd_bn * want_pct / 100.0 / ctx.depreciation
+        base = me.gdp_usd_bn * want_pct / 100.0 / ctx.depreciation
+        # deterrence has scale economies: a smaller state needs a larger share of its
+        # output for a credible force of its own (the public part of its want)
+        scale = (me.gdp_usd_bn / 100.0) ** (-self.scale_economies)
+        public = self.public_share * base * scale
+        wanted_capability = (1.0 - self.public_share) * base + public
         spill_in = self.ally_substitution * ctx.expected_support * ctx.allies_capability_usd_bn
-        public = self.public_share * wanted_capability
         # allies' forces replace its own with diminishing returns (imperfect substitutes):
         # fully when they dwarf its needs, hardly when it is the one the others rely on
         replaced = public * spill_in / (spill_in + public) if spill_in + public > 0 else 0.0
