@@ -142,7 +142,7 @@ def expected_help(
     if not target.is_member:
         return 0.0
     cfg = model.config.threats[kind]
-    terms = rules.terms(model.config.rules, kind, cfg.internal_affair, kind == "aggression")
+    terms = rules.terms(model.rule, kind, cfg.internal_affair, kind == "aggression")
     level = terms.level
     if level == 0:
         return 0.0

@@ -15,6 +15,7 @@ Results folder::
     series/part-*.parquet one row per run and step (the per-step table of every run)
     members/part-*.parquet one row per run and member, at the end of the run
     pairs/part-*.parquet  one row per run and pair of members: border, trust, interoperability
+    policy_mix/part-*.parquet one row per run, step and behaviour: members following it
     runs.parquet         all runs, one table (also runs.csv with --csv)
     summary.csv/.md      statistics of every outcome metric per variant and grid point
     differences.csv/.md  paired differences against the baseline variant (several variants)
@@ -55,8 +56,9 @@ RUNS_DIR = "runs"
 SERIES_DIR = "series"
 MEMBERS_DIR = "members"
 PAIRS_DIR = "pairs"
+MIX_DIR = "policy_mix"
 #: Folders of per-run detail, written before the chunk's runs part (which marks it done).
-DETAIL_DIRS = (SERIES_DIR, MEMBERS_DIR, PAIRS_DIR)
+DETAIL_DIRS = (SERIES_DIR, MEMBERS_DIR, PAIRS_DIR, MIX_DIR)
 #: Version of the results-folder layout, recorded in the manifest. Readers accept every
 #: version up to this one (version 1 folders lack members/ and pairs/).
 FORMAT = 2
@@ -118,9 +120,8 @@ def execute_chunk(task: dict[str, Any]) -> dict[str, Any]:
             result = run(scenarios[key], seed=spec["seed"], detail=False)
             row.update(status="ok", error="", traceback="", **result.summary)
             ids = {k: row[k] for k in ("run_id", "variant", "replication", *grid_keys)}
-            for name, table in zip(
-                DETAIL_DIRS, (result.steps, result.members, result.pairs), strict=True
-            ):
+            tables = (result.steps, result.members, result.pairs, result.policy_mix)
+            for name, table in zip(DETAIL_DIRS, tables, strict=True):
                 detail[name].append(table.assign(**ids)[[*ids, *table.columns]])
         except Exception as err:  # isolate the failure: record it, go on with the chunk
             row.update(

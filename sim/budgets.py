@@ -21,7 +21,7 @@ def expected_support(model: CollectiveDefenceModel) -> float:
     help (:func:`rules.credibility`).
     """
     internal = model.config.threats["aggression"].internal_affair
-    terms = rules.terms(model.config.rules, "aggression", internal, armed_attack=True)
+    terms = rules.terms(model.rule, "aggression", internal, armed_attack=True)
     if "military" not in terms.allowed_help:
         return 0.0
     total = model.record.total

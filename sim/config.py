@@ -177,10 +177,12 @@ class PolicySpec(PolicyRef):
     exercise: PolicyRef | None = None
     respond: PolicyRef | None = None
     budget: PolicyRef | None = None
+    vote: PolicyRef | None = None
+    learn: PolicyRef | None = None
 
     def for_decision(self, decision: str) -> PolicyRef:
         """The policy that makes ``decision`` (one of ``share``, ``exercise``, ``respond``,
-        ``budget``).
+        ``budget``, ``vote``, ``learn``).
         """
         # model_construct: self is validated already, so its main policy needs no new check
         return getattr(self, decision) or PolicyRef.model_construct(
@@ -199,6 +201,7 @@ class MemberConfig(_Config):
     readiness: Share | None = None
     exposure: dict[str, NonNegative] = Field(default_factory=dict)  # threat type -> multiplier
     policy: PolicySpec | None = None  # None: the scenario's default_policy (or policy_mix)
+    joins_month: Annotated[int, Field(ge=0)] | None = None  # outside the group until then
     sources: dict[str, str] = Field(default_factory=dict)  # provenance of the figures
 
 
@@ -398,6 +401,61 @@ class AdversaryConfig(_Config):
         return self.defence_budget_usd_bn * self.reach
 
 
+TRIGGERS = ("armed_attack", "challenge", "damage", "abandonment", "entrapment")
+Trigger = Literal["armed_attack", "challenge", "damage", "abandonment", "entrapment"]
+Vote = Literal["consensus", "majority"]
+
+
+class AmendmentConfig(_Config):
+    """How the group may amend its rule (docs/ODD.md, 7.14). At each ministers' meeting, if a
+    trigger has fired since the last one, the group votes on one notch along the spectrum of
+    presets (or on the named ``knobs``, when tightening).
+
+    Triggers: ``armed_attack``, an outside power's armed attack on a member that the group
+    ruled out or declined to answer; ``challenge``, any such challenge; ``damage``, a member
+    lost more than ``damage_pct_gdp`` of its GDP in 12 months; ``abandonment``, at least
+    ``abandonments`` abandonments in 12 months; ``entrapment``, a member was entrapped.
+    """
+
+    tighten_on: list[Trigger] = Field(default_factory=lambda: ["armed_attack", "damage"])
+    loosen_on: list[Trigger] = Field(default_factory=lambda: ["entrapment"])
+    damage_pct_gdp: Positive = 3.0  # the 'damage' trigger: a member's loss in 12 months
+    abandonments: Months = 3  # the 'abandonment' trigger: abandonments in 12 months
+    knobs: dict[str, Any] = Field(default_factory=dict)  # tightening sets these knobs instead
+    vote: Vote = "consensus"  # every member, or more than half, in favour
+    cooldown_months: Months = 36  # before the same proposal can return
+
+    @model_validator(mode="after")
+    def _knobs(self) -> AmendmentConfig:
+        for key in self.knobs:
+            if key not in RulesConfig.model_fields or key == "preset":
+                close = difflib.get_close_matches(key, list(RulesConfig.model_fields), n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise _FieldError(("amendment", "knobs", key), f"unknown rule knob{hint}")
+        both = set(self.tighten_on) & set(self.loosen_on)
+        if both:
+            raise ValueError(f"{sorted(both)[0]!r} cannot both tighten and loosen the rule")
+        return self
+
+
+class MembershipProposal(_Config):
+    """A membership question put to the group at the first meeting from ``month``."""
+
+    month: Annotated[int, Field(ge=0)]
+    action: Literal["suspend", "readmit"]
+    member: str
+
+
+class MembershipConfig(_Config):
+    """Suspension, readmission and rejoining (docs/ODD.md, 7.12)."""
+
+    vote: Vote = "majority"  # of the other current members
+    suspend_below_trust: Share | None = None  # proposed for suspension below the others' trust
+    readmit_after_months: Months | None = None  # a suspended member is proposed again then
+    rejoin_after_months: Months | None = None  # a member that left applies to rejoin then
+    proposals: list[MembershipProposal] = Field(default_factory=list)  # scheduled questions
+
+
 class Scenario(_Config):
     """A complete, validated scenario: everything a run needs besides its seed."""
 
@@ -416,6 +474,8 @@ class Scenario(_Config):
     relations: RelationsConfig = RelationsConfig()
     economy: EconomyConfig = EconomyConfig()
     adversaries: list[AdversaryConfig] = Field(default_factory=list)
+    amendment: AmendmentConfig | None = None  # None: the rule never changes
+    membership: MembershipConfig = MembershipConfig()
     default_policy: PolicySpec = PolicySpec(name="committed_ally")
     policy_mix: dict[str, Share] = Field(default_factory=dict)  # policy -> share of members
 
@@ -486,6 +546,15 @@ class Scenario(_Config):
                 _known(name, names, ("adversaries", i, "targets", name), "member")
             for kind in adversary.modes:
                 _known(kind, self.threats, ("adversaries", i, "modes", kind), "threat type")
+        for i, proposal in enumerate(self.membership.proposals):
+            _known(proposal.member, names, ("membership", "proposals", i, "member"), "member")
+        if self.amendment is not None and self.amendment.knobs:
+            try:
+                RulesConfig.model_validate({**self.rules.model_dump(), **self.amendment.knobs})
+            except ValidationError as err:
+                first = err.errors(include_url=False)[0]
+                where = ("amendment", "knobs", *[p for p in first["loc"] if p != "rules"])
+                raise _FieldError(where, first["msg"].removeprefix("Value error, ")) from None
         for name in self.policy_mix:
             try:
                 registry.resolve(name)

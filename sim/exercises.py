@@ -16,7 +16,7 @@ def exercise_kind(model: CollectiveDefenceModel) -> str | None:
     rule allows no exercise at all.
     """
     wanted = model.config.exercises.kind
-    allowed = model.config.rules.exercise_kinds
+    allowed = model.rule.exercise_kinds
     if wanted in allowed:
         return wanted
     return "non_combat" if "non_combat" in allowed else None

@@ -25,7 +25,7 @@ def allowed_pairs(model: CollectiveDefenceModel) -> list[tuple[MemberState, Memb
     ``intelligence.bilateral_trust``. ``subgroup``: pairs inside ``rules.sharing_group``.
     ``pooled``: every pair of current members.
     """
-    arrangement = model.config.rules.intelligence_sharing
+    arrangement = model.rule.intelligence_sharing
     members = model.current_members()
     if arrangement == "none":
         return []
@@ -66,7 +66,7 @@ def share(model: CollectiveDefenceModel) -> None:
     model.sharing[:] = False
     pairs = allowed_pairs(model)
     views = Views()
-    arrangement = model.config.rules.intelligence_sharing
+    arrangement = model.rule.intelligence_sharing
     links = []
     for j, i in pairs:
         ctx = ShareContext(me=views[j], partner=i.name, arrangement=arrangement, rng=j.policy_rng)

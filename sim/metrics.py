@@ -59,6 +59,19 @@ METRICS: dict[str, tuple[str, str, str]] = {
     "total_cost_usd_bn": ("Costs", "damage, defence, exercises, meetings and help", "US$ bn"),
     "total_cost_pct_gdp_per_year": ("Costs", "total cost per year, of the group's GDP",
                                     "% GDP"),
+    "amendments_proposed": ("Adaptation", "amendments of the rule put to the vote",
+                            "proposals"),
+    "amendments_tightening": ("Adaptation", "amendments adopted towards more commitment",
+                              "amendments"),
+    "amendments_loosening": ("Adaptation", "amendments adopted towards less commitment",
+                             "amendments"),
+    "amended_toward_commitment": ("Adaptation", "the rule moved towards commitment (1) or not",
+                                  "0-1"),
+    "first_amendment_month": ("Adaptation", "month of the first amendment adopted", "month"),
+    "rule_level_final": ("Adaptation", "the rule in force at the end (0: non-intervention, "
+                         "5: collective commitment)", "0-5"),
+    "suspensions": ("Adaptation", "members suspended by the group", "members"),
+    "members_joined": ("Adaptation", "members joining or rejoining", "members"),
 }  # fmt: skip
 
 #: Metrics that can be undefined (NaN) in a run, and when. Every other metric is always a
@@ -75,6 +88,7 @@ UNDEFINED: dict[str, str] = {
     "burden_rank_corr_final": "fewer than three members, or spending or GDP all equal",
     "mean_trust": "fewer than two members remain",
     "mean_interoperability": "fewer than two members remain",
+    "first_amendment_month": "no amendment was adopted",
 }
 
 #: Columns of the per-step table (steps.csv, series/): (description, unit), for plots.
@@ -185,6 +199,16 @@ def summarise(
         "help_cost_usd_bn": totals["help_cost_usd_bn"],
         "total_cost_usd_bn": costs,
         "total_cost_pct_gdp_per_year": 100.0 * costs / gdp_years,
+        "amendments_proposed": totals["amendments_proposed"],
+        "amendments_tightening": totals["amendments_tightening"],
+        "amendments_loosening": totals["amendments_loosening"],
+        "amended_toward_commitment": float(totals["amendments_tightening"] > 0),
+        "first_amendment_month": _first_month(
+            steps, steps["amendments_tightening"] + steps["amendments_loosening"] > 0
+        ),
+        "rule_level_final": float(last["rule_level"]),
+        "suspensions": totals["suspensions"],
+        "members_joined": totals["joined"],
     }
     return {key: out[key] for key in METRICS}
 
@@ -193,7 +217,15 @@ _STEP_TOTALS = (
     "help_requests", "help_given", "help_refused", "abandonments", "obligations_honoured",
     "entrapments", "overextension", "leaks", "spillovers", "challenges", "armed_challenges",
     "grey_zone_challenges", "exercise_cost_usd_bn", "meeting_cost_usd_bn", "help_cost_usd_bn",
+    "amendments_proposed", "amendments_tightening", "amendments_loosening", "suspensions",
+    "joined",
 )  # fmt: skip
+
+
+def _first_month(steps: pd.DataFrame, happened: pd.Series) -> float:
+    """The month of the first step where ``happened`` is true (NaN if never)."""
+    months = steps.loc[happened.to_numpy(dtype=bool), "month"]
+    return float(months.iloc[0]) if len(months) else math.nan
 
 
 def _gdp_years(steps: pd.DataFrame, members: pd.DataFrame, years: float) -> float:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -15,13 +16,16 @@ from mesa.discrete_space import Network
 
 from sim import (
     adversaries,
+    amendment,
     budgets,
     economy,
     exercises,
     intelligence,
+    learning,
     meetings,
     membership,
     response,
+    rules,
     threats,
 )
 from sim.adversaries import Adversary
@@ -133,6 +137,9 @@ class CollectiveDefenceModel(Model):
         self.neighbour_names = {
             name: frozenset(n.name for n, _ in pairs) for name, pairs in self.neighbours.items()
         }
+        self.rule = scenario.rules  # the rule in force: amendments may change it
+        self.last_proposal: int | None = None  # month of the last amendment put to the vote
+        self.proposals_done: set[int] = set()  # scheduled membership proposals already put
         self.sharing_group = frozenset(scenario.rules.sharing_group)
         self.relations = Relations(scenario.relations, names)
         self.sharing = np.zeros((len(names), len(names)), dtype=bool)
@@ -141,11 +148,11 @@ class CollectiveDefenceModel(Model):
         self.datacollector = DataCollector(
             model_reporters=STEP_REPORTERS,
             agenttype_reporters={MemberState: MEMBER_REPORTERS} if record_members else None,
-            tables={"events": EVENT_COLUMNS},
+            tables={"events": EVENT_COLUMNS, "policy_mix": POLICY_MIX_COLUMNS},
         )
         self.record = Recorder(self.datacollector.add_table_row if record_members else None)
         self.running = True
-        self.datacollector.collect(self)
+        self.collect()
 
     # ------------------------------------------------------------------ time
     @property
@@ -161,9 +168,11 @@ class CollectiveDefenceModel(Model):
     def step(self) -> None:
         """One time step (a month by default), phase by phase as docs/ODD.md, section 3."""
         self.record.new_step(self.month)
+        membership.arrivals(self)
         economy.advance(self)
         if self._due(12):
             budgets.set_budgets(self)
+            learning.reflect(self)
         adversaries.challenge(self)
         threats.emerge(self)
         intelligence.share(self)
@@ -176,12 +185,15 @@ class CollectiveDefenceModel(Model):
             exercises.hold(self)
         if self._due(self.config.relations.meeting_interval_months):
             meetings.hold(self)
+            amendment.consider(self)
+            membership.votes(self)
         self.group_trust = self.relations.trust_in_group(self.member_mask())
         membership.withdrawals(self)
-        for state in self.states:
+        for state, spent in zip(self.states, self.spent_before, strict=True):
             state.damage_by_month.append(state.damage_step_usd_bn)
+            state.cost_by_month.append(state.spent_so_far() - spent)
         self.group_trust = self.relations.trust_in_group(self.member_mask())
-        self.datacollector.collect(self)
+        self.collect()
         if self.time >= self.config.steps:
             self.running = False  # the scenario's length, for Mesa's runners and viz
 
@@ -197,6 +209,16 @@ class CollectiveDefenceModel(Model):
     def active_threats(self) -> list[Threat]:
         """Active threats in order of emergence."""
         return list(self.agents_by_type[Threat]) if Threat in self.agents_by_type else []
+
+    def collect(self) -> None:
+        """Record the step: Mesa's DataCollector tables, and each member's spending so far
+        (to tell next step's costs)."""
+        self.datacollector.collect(self)
+        for policy, count in sorted(Counter(s.behaviour for s in self.current_members()).items()):
+            self.datacollector.add_table_row(
+                "policy_mix", {"month": self.month, "policy": policy, "members": count}
+            )
+        self.spent_before = [s.spent_so_far() for s in self.states]
 
     def threat_table_rows(self) -> list[dict[str, Any]]:
         """Rows of the threats table: finished threats and those still active."""
@@ -284,11 +306,14 @@ _STATE_REPORTERS = {
     "mean_defence_pct_gdp": lambda m: float(np.mean([s.defence_pct_gdp for s in m.states])),
     "gdp_usd_bn": lambda m: float(sum(s.gdp_usd_bn for s in m.states)),
     "members_remaining": lambda m: sum(s.is_member for s in m.states),
+    "rule_level": lambda m: float(rules.level(m.rule)),
 }
 
-#: The per-step table: month, the step counters of sim/recorder.py, then state.
+#: The per-step table: month, the rule in force, the step counters of sim/recorder.py, then
+#: state.
 STEP_REPORTERS = {
     "month": lambda m: m.month,
+    "rule": lambda m: m.rule.preset,
     **{s.column: _tick(s.counter) for s in COUNTERS},
     **{s.column: _STATE_REPORTERS[s.column] for s in STATE},
 }
@@ -303,4 +328,8 @@ MEMBER_REPORTERS = {
     "forces_abroad_share": "forces_abroad_share",
     "trust_in_group": lambda s: s.trust_in_group(),
     "is_member": "is_member",
+    "status": "status",
+    "policy": "behaviour",
 }
+
+POLICY_MIX_COLUMNS = ["month", "policy", "members"]

@@ -10,7 +10,7 @@ another.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -56,6 +56,19 @@ COUNTERS: tuple[Series, ...] = (
     Series("exercise_participants", "exercise participants", "members", "exercise_participants"),
     Series("meetings", "ministers' meetings and consultations", "meetings", "meetings"),
     Series("withdrawals", "withdrawals", "members", "withdrawals"),
+    Series("joined", "members joining or rejoining", "members", "joined"),
+    Series("suspensions", "members suspended", "members", "suspensions"),
+    Series("readmissions", "suspended members readmitted", "members", "readmissions"),
+    Series("unanswered_attacks", "outside powers' armed attacks the group did not answer",
+           "challenges", "unanswered_attacks"),
+    Series("unanswered_challenges", "outside powers' challenges the group did not answer",
+           "challenges", "unanswered_challenges"),
+    Series("amendments_proposed", "amendments of the rule put to the vote", "proposals",
+           "amendments_proposed"),
+    Series("amendments_tightening", "amendments adopted towards more commitment",
+           "amendments", "amendments_tightening"),
+    Series("amendments_loosening", "amendments adopted towards less commitment",
+           "amendments", "amendments_loosening"),
     Series("requests_declined", "requests declined by vote", "requests", "requests_declined"),
     Series("requests_blocked", "requests ruled out by the rule", "requests", "requests_blocked"),
     Series("defence_spending_usd_bn", "defence spending in the step", "US$ bn",
@@ -76,7 +89,8 @@ STATE: tuple[Series, ...] = (
     Series("mean_readiness", "mean readiness", "0-1"),
     Series("mean_defence_pct_gdp", "mean defence spending", "% GDP"),
     Series("gdp_usd_bn", "the group's GDP", "US$ bn a year"),
-    Series("members_remaining", "members remaining", "members"),
+    Series("members_remaining", "members taking part in the group", "members"),
+    Series("rule_level", "the rule in force: position on the spectrum of presets", "0-5"),
 )
 
 COUNTER_NAMES = frozenset(s.counter for s in COUNTERS)
@@ -105,12 +119,28 @@ class Recorder:
         self.month = 0
         self.tick: Counter[str] = Counter()
         self.total: Counter[str] = Counter()
+        self.past: deque[tuple[int, Counter[str]]] = deque(maxlen=600)  # (month, tick)
+        self.notes: deque[tuple[int, str, str]] = deque(maxlen=600)  # (month, what, who)
         self._log = log
 
     def new_step(self, month: int) -> None:
         """Start counting a new step."""
         self.month = month
         self.tick = Counter()
+        self.past.append((month, self.tick))
+
+    def since(self, name: str, month: float) -> float:
+        """Counter ``name`` summed over the steps after ``month`` (this one included)."""
+        return sum(tick[name] for m, tick in self.past if m > month)
+
+    def note(self, what: str, who: str) -> None:
+        """Note an event later phases weigh (e.g. a grievance that may trigger an
+        amendment): ``what`` happened to member ``who`` this step."""
+        self.notes.append((self.month, what, who))
+
+    def notes_since(self, what: str, month: float) -> list[str]:
+        """The members ``what`` happened to after ``month``, oldest first."""
+        return [who for m, w, who in self.notes if w == what and m > month]
 
     def count(self, name: str, n: float = 1) -> None:
         """Add ``n`` to counter ``name`` (one of :data:`COUNTERS`)."""

@@ -58,6 +58,14 @@ class Relations:
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(others > 0, total / np.maximum(others, 1), np.nan)
 
+    def trusted_by_group(self, mask: np.ndarray) -> np.ndarray:
+        """Each state's mean trust received from the members selected by ``mask``, itself
+        excluded (NaN where there is no other member)."""
+        others = mask.sum() - mask
+        total = self.trust[mask, :].sum(axis=0) - np.where(mask, 1.0, 0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(others > 0, total / np.maximum(others, 1), np.nan)
+
     def mean_off_diagonal(self, matrix: np.ndarray, mask: np.ndarray) -> float:
         """Mean of a relation over ordered pairs of distinct members selected by ``mask``."""
         idx = np.flatnonzero(mask)

@@ -35,7 +35,7 @@ def request(model: CollectiveDefenceModel) -> None:
     request is ruled out at once if the rule gives the group no say, and otherwise put on
     the group's agenda, to be decided when its procedure allows."""
     cfg = model.config.response
-    rule = model.config.rules
+    rule = model.rule
     rec = model.record
     month = model.month
     views = Views()
@@ -66,10 +66,12 @@ def request(model: CollectiveDefenceModel) -> None:
         else:
             continue
         threat.requested_month = month
+        threat.rule = rule.preset
         if terms.blocked:
             threat.collective = "blocked"
             rec.count("requests_blocked")
             rec.event("blocked", host, threat=threat, detail=terms.blocked)
+            unanswered(model, threat)
             continue
         threat.collective = "pending"
         threat.decision_due = month + decision_lag(model, terms.decision)
@@ -103,7 +105,7 @@ def decide(model: CollectiveDefenceModel) -> None:
             threat.collective = "moot"
             continue
         terms = rules.terms(
-            model.config.rules, threat.kind, threat.cfg.internal_affair, threat.armed_attack
+            model.rule, threat.kind, threat.cfg.internal_affair, threat.armed_attack
         )
         if terms.decision == "consensus" and not meeting_now and not consulted:
             consult(model)
@@ -185,6 +187,7 @@ def act(
         )  # fmt: skip
         for member in against:
             refuse(model, threat, member, abandoned=False)
+        unanswered(model, threat)
         return
     threat.collective = "acted"
     deployments = size_help(model, threat, offers, own)
@@ -223,7 +226,21 @@ def act(
             d.entrapped = True
             member.counts["entrapments"] += 1
             rec.count("entrapments")
+            rec.note("entrapped", member.name)
             rec.event("entrapped", member, partner=host, threat=threat)
+
+
+def unanswered(model: CollectiveDefenceModel, threat: Threat) -> None:
+    """An outside power's challenge the group ruled out or declined: a grievance that may
+    put an amendment of the rule on the table (sim/amendment.py)."""
+    if threat.adversary is None:
+        return
+    rec = model.record
+    rec.count("unanswered_challenges")
+    rec.note("unanswered_challenge", threat.host.name)
+    if threat.armed_attack:
+        rec.count("unanswered_attacks")
+        rec.note("unanswered_armed_attack", threat.host.name)
 
 
 def size_help(
@@ -285,6 +302,7 @@ def refuse(model: CollectiveDefenceModel, threat: Threat, member: MemberState, a
     if abandoned:
         member.counts["abandonments"] += 1
         rec.count("abandonments")
+        rec.note("abandoned", host.name)
         model.relations.lose_trust(host.index, member.index, cfg.abandonment_trust_penalty)
         for other in model.current_members():
             if other is not host and other is not member:

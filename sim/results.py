@@ -30,6 +30,8 @@ class RunResult:
         events: the event log.
         pairs: one row per pair of members at the end: border, trust both ways,
             interoperability.
+        policy_mix: one row per step and behaviour: how many members follow it (learning
+            policies may change what they follow).
     """
 
     config: Scenario
@@ -39,6 +41,7 @@ class RunResult:
     threats: pd.DataFrame
     events: pd.DataFrame
     pairs: pd.DataFrame = field(default_factory=pd.DataFrame)
+    policy_mix: pd.DataFrame = field(default_factory=pd.DataFrame)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @cached_property
@@ -53,7 +56,8 @@ class RunResult:
 
     def write(self, folder: str | Path) -> Path:
         """Write config.yaml, steps.csv, member_steps.csv, members.csv, pairs.csv,
-        threats.csv, events.csv, threats_by_type.csv and summary.json into ``folder``.
+        policy_mix.csv, threats.csv, events.csv, threats_by_type.csv and summary.json into
+        ``folder``.
         """
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
@@ -65,6 +69,7 @@ class RunResult:
         self.member_steps.to_csv(folder / "member_steps.csv", index=False)
         self.members.to_csv(folder / "members.csv", index=False)
         self.pairs.to_csv(folder / "pairs.csv", index=False)
+        self.policy_mix.to_csv(folder / "policy_mix.csv", index=False)
         self.threats.to_csv(folder / "threats.csv", index=False)
         self.events.to_csv(folder / "events.csv", index=False)
         self.by_type.to_csv(folder / "threats_by_type.csv", index=False)
@@ -114,13 +119,14 @@ def collect(model: CollectiveDefenceModel, detail: bool = True) -> RunResult:
         threats=threats.sort_values("threat_id", kind="stable").reset_index(drop=True),
         events=events,
         pairs=pairs_table(model),
+        policy_mix=dc.get_table_dataframe("policy_mix"),
     )
 
 
 THREAT_COLUMNS = [
     "threat_id", "type", "host", "origin", "adversary", "emerged_month", "initial_size",
     "peak_size", "final_size", "overt_month", "detected_month", "detected_by",
-    "lead_time_months", "request", "requested_month", "collective", "decided_month",
+    "lead_time_months", "request", "requested_month", "rule", "collective", "decided_month",
     "first_help_month", "helpers", "resolved_month", "damage_usd_bn",
 ]  # fmt: skip
 
@@ -133,6 +139,8 @@ def members_table(model: CollectiveDefenceModel) -> pd.DataFrame:
             {
                 "member": s.name,
                 "policy": s.policy.label,
+                "behaviour": s.behaviour,
+                "status": s.status,
                 "gdp_usd_bn": cfg.gdp_usd_bn,
                 "gdp_final_usd_bn": s.gdp_usd_bn,
                 "defence_pct_gdp_initial": s.initial_defence_pct_gdp,

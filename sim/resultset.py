@@ -20,7 +20,15 @@ import pandas as pd
 import yaml
 
 from sim import statistics
-from sim.batch import FORMAT, MEMBERS_DIR, PAIRS_DIR, read_detail, read_runs, read_series
+from sim.batch import (
+    FORMAT,
+    MEMBERS_DIR,
+    MIX_DIR,
+    PAIRS_DIR,
+    read_detail,
+    read_runs,
+    read_series,
+)
 from sim.config import ConfigError
 from sim.metrics import METRICS
 
@@ -48,6 +56,8 @@ class ResultSet:
             scenario, seeds, versions, times).
         notes: what a reader should know: failed or missing runs, missing tables.
         paired: whether runs with the same seed can be compared pairwise.
+        policy_mix: one row per run, step and behaviour followed: how many members follow
+            it (None in older folders).
     """
 
     name: str
@@ -63,6 +73,7 @@ class ResultSet:
     info: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     paired: bool = True
+    policy_mix: pd.DataFrame | None = None
 
     @property
     def settings(self) -> list[str]:
@@ -177,6 +188,7 @@ def _load_batch(folder: Path) -> ResultSet:
         series = _add_cumulative(series)
     members = _with_setting(read_detail(folder, MEMBERS_DIR), runs, keep)
     pairs = _with_setting(read_detail(folder, PAIRS_DIR), runs, keep)
+    mix = _with_setting(read_detail(folder, MIX_DIR), runs, keep)
     if members is None or pairs is None:
         notes.append(
             "no per-member tables in this folder (written before they were saved): "
@@ -209,6 +221,7 @@ def _load_batch(folder: Path) -> ResultSet:
         series=series,
         members=members,
         pairs=pairs,
+        policy_mix=mix,
         info=info,
         notes=notes,
     )
@@ -224,7 +237,7 @@ def _load_run(folder: Path) -> ResultSet:
     ids = {"run_id": 0, "setting": name, "variant": name, "replication": 0}
     runs = pd.DataFrame([{**ids, "seed": config.get("seed"), "status": "ok", **summary}])
     tables = {}
-    for table in ("steps", "members", "pairs"):
+    for table in ("steps", "members", "pairs", "policy_mix"):
         path = folder / f"{table}.csv"
         tables[table] = pd.read_csv(path).assign(**ids) if path.exists() else None
     notes = []
@@ -241,6 +254,7 @@ def _load_run(folder: Path) -> ResultSet:
         series=_add_cumulative(tables["steps"]),
         members=tables["members"],
         pairs=tables["pairs"],
+        policy_mix=tables["policy_mix"],
         info={"folder": str(folder), "scenario": config, "seed": config.get("seed")},
         notes=notes,
     )
@@ -258,7 +272,9 @@ def combine(sets: list[ResultSet], labels: list[str]) -> ResultSet:
     if len(set(labels)) != len(labels):
         raise ResultsError(f"labels must differ from each other, got {labels}")
     grid_keys = list(dict.fromkeys(k for s in sets for k in s.grid_keys))
-    frames: dict[str, list[pd.DataFrame]] = {"runs": [], "series": [], "members": [], "pairs": []}
+    frames: dict[str, list[pd.DataFrame]] = {
+        "runs": [], "series": [], "members": [], "pairs": [], "policy_mix": []
+    }  # fmt: skip
     variants, notes, offset = [], [], 0
     for rs, label in zip(sets, labels, strict=True):
         rename = {v: label if len(rs.variants) == 1 else f"{label}: {v}" for v in rs.variants}
@@ -296,6 +312,7 @@ def combine(sets: list[ResultSet], labels: list[str]) -> ResultSet:
         series=joined("series"),
         members=joined("members"),
         pairs=joined("pairs"),
+        policy_mix=joined("policy_mix"),
         info={label: rs.info for label, rs in zip(labels, sets, strict=True)},
         notes=notes,
         paired=all(s == seeds[0] for s in seeds),

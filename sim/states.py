@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import math
 from collections import Counter
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from mesa.discrete_space import FixedAgent
@@ -18,7 +20,7 @@ if TYPE_CHECKING:
 
 
 class MemberPolicy:
-    """The four decision policies of one member (usually four views of one policy)."""
+    """The decision policies of one member (usually several views of one policy)."""
 
     def __init__(self, spec: PolicySpec):
         self.spec = spec
@@ -30,6 +32,13 @@ class MemberPolicy:
             if key not in built:
                 built[key] = make(ref.name, ref.params)
             self.by_decision[decision] = built[key]
+        key = (spec.name, repr(sorted(spec.params.items())))
+        self.main = built.get(key) or make(spec.name, spec.params)
+
+    def behaviour(self, memory: Mapping[str, object]) -> str:
+        """The behaviour the member follows now: its main policy's label (a learning policy
+        may follow another's)."""
+        return self.main.label(memory) or self.spec.name
 
     @property
     def label(self) -> str:
@@ -82,8 +91,12 @@ class MemberState(FixedAgent):
         self.exposure = dict(config.exposure)
         self.policy = MemberPolicy(policy)
         self.policy_rng = rng  # the member's own stream: its policies draw only from it
-        self.is_member = True
+        self.memory: dict[str, Any] = {}  # what it has learnt: plain data, from its policy
+        # "member", "candidate" (not joined yet), "suspended" or "left"
+        self.status = "member" if config.joins_month is None else "candidate"
+        self.joins_month = config.joins_month
         self.left_month: int | None = None
+        self.status_since = 0  # month of the last change of status
         # Means deployed to help others, US$ bn a year, by kind ("military", "civil").
         self.abroad = {"military": 0.0, "civil": 0.0}
         self.deployments: list = []  # its forces.Deployment's, in order of decision
@@ -91,6 +104,7 @@ class MemberState(FixedAgent):
         self.damage_usd_bn = 0.0
         self.damage_step_usd_bn = 0.0  # damage in the current step
         self.damage_by_month: list[float] = []
+        self.cost_by_month: list[float] = []  # defence, exercise, meeting and help costs
         self.defence_spent_usd_bn = 0.0
         self.exercise_cost_usd_bn = 0.0
         self.meeting_cost_usd_bn = 0.0
@@ -104,6 +118,16 @@ class MemberState(FixedAgent):
         self.counts: Counter[str] = Counter()
         self.pct_months = 0.0  # defence % of GDP times months in force, for the mean
         self.gdp_years = 0.0  # GDP times years, summed over steps: the denominator of damage
+
+    @property
+    def is_member(self) -> bool:
+        """Whether it takes part in the group now (not a candidate, suspended or gone)."""
+        return self.status == "member"
+
+    @property
+    def behaviour(self) -> str:
+        """The behaviour it follows now (its policy's label; see MemberPolicy.behaviour)."""
+        return self.policy.behaviour(self.memory)
 
     # ------------------------------------------------------------------ economy
     @property
@@ -150,6 +174,21 @@ class MemberState(FixedAgent):
         recent = self.damage_by_month[-max(1, 12 // months) :]
         return 100.0 * sum(recent) / self.gdp_usd_bn
 
+    def cost_last_year_pct_gdp(self) -> float:
+        """Defence, exercise, meeting and help costs over the last 12 months, % of GDP."""
+        months = self.model.months_per_step
+        recent = self.cost_by_month[-max(1, 12 // months) :]
+        return 100.0 * sum(recent) / self.gdp_usd_bn
+
+    def spent_so_far(self) -> float:
+        """Everything it has spent (defence, exercises, meetings, help), US$ bn."""
+        return (
+            self.defence_spent_usd_bn
+            + self.exercise_cost_usd_bn
+            + self.meeting_cost_usd_bn
+            + self.help_cost_usd_bn
+        )
+
     def trust_in_group(self) -> float:
         """Mean trust in the other current members (NaN once alone)."""
         return float(self.model.group_trust[self.index])
@@ -189,6 +228,7 @@ class MemberState(FixedAgent):
             active_threats=self.threats_detected_now,
             forces_abroad_share=self.forces_abroad_share,
             challenged_by=dict(self.challenged_by),
+            memory=copy.deepcopy(self.memory) if self.memory else {},
         )
 
 

@@ -28,7 +28,7 @@ its behaviour. The checks, each also a function of its own:
   generator, model or agent, and its module does not import the model or Mesa.
 - :func:`check_in_model`: named in a scenario (as a registered name or ``module:Class``), it
   runs for every member of a small group under non-intervention and collective commitment,
-  and the same seed gives the same run.
+  with amendments and suspensions put to the vote, and the same seed gives the same run.
 """
 
 from __future__ import annotations
@@ -36,12 +36,13 @@ from __future__ import annotations
 import dataclasses
 import gc
 import inspect
+import json
 import math
 import pickle
 import random
 import sys
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -51,12 +52,15 @@ from sim.policies import (
     BudgetContext,
     Contribution,
     ExerciseContext,
+    LearnContext,
+    PeerView,
     Policy,
     RequestContext,
     ResponseContext,
     SelfView,
     ShareContext,
     ThreatView,
+    VoteContext,
     registry,
 )
 
@@ -67,6 +71,8 @@ METHODS: dict[str, tuple[str, str]] = {
     "request": ("request_help", "bool"),
     "respond": ("respond", "Contribution"),
     "budget": ("set_budget", "float"),
+    "vote": ("vote", "bool"),
+    "learn": ("learn", "memory"),
 }
 
 _SMALL_GROUP = {
@@ -84,6 +90,14 @@ _SMALL_GROUP = {
         {"between": ["Beta", "Gamma"], "kind": "sea"},
         {"between": ["Gamma", "Delta"], "kind": "land"},
     ],
+    # questions put to the vote, so that the policy's vote is exercised too
+    "amendment": {
+        "tighten_on": ["damage"],
+        "damage_pct_gdp": 0.3,
+        "vote": "majority",
+        "cooldown_months": 12,
+    },  # fmt: skip
+    "membership": {"suspend_below_trust": 0.45, "rejoin_after_months": 12},
 }
 
 
@@ -142,6 +156,11 @@ def _selves() -> list[SelfView]:
         ),
         dict(help_received={"Near": 5}, help_given={"Far": 2}, refused_by={"Other": 1}),
         dict(is_member=False, trust={}, interoperability={}, neighbours=frozenset()),
+        dict(
+            memory={"follows": "committed_ally", "since": 12, "imitated": "Near"},
+            forces_abroad_share=0.4,
+            challenged_by={"Rival": 2},
+        ),
     ]
     return [self_view(**{**base, **v}) for v in variants]
 
@@ -224,6 +243,43 @@ def sample_contexts(seed: int = 0) -> Iterator[tuple[str, Any]]:
             me=me, allies_capability_usd_bn=0.0, allies_mean_defence_pct_gdp=me.defence_pct_gdp,
             expected_support=1.0, depreciation=0.02, max_defence_pct_gdp=5.0, rng=rng(),
         )  # fmt: skip
+        for kind, direction, trigger in (
+            ("amendment", 1, "armed_attack"), ("amendment", -1, "entrapment"),
+            ("suspension", 0, "low trust"), ("admission", 0, "applies to rejoin"),
+        ):  # fmt: skip
+            for victim, subject, trust in (
+                ("Me", "", 0.5),
+                ("Near", "Far", 0.1),
+                ("", "Near", 0.9),
+            ):
+                if kind != "amendment" and not subject:
+                    continue
+                yield "vote", VoteContext(
+                    me=me, kind=kind, current="non_intervention",
+                    proposed="flexible_engagement" if kind == "amendment" else "non_intervention",
+                    direction=direction, changes={"decision": ("consensus", "majority")},
+                    trigger=trigger, victim=victim if kind == "amendment" else "",
+                    subject=subject if kind != "amendment" else "", my_trust_in_subject=trust,
+                    rng=rng(),
+                )  # fmt: skip
+        peers = {
+            name: PeerView(
+                policy=policy,
+                damage_last_year_pct_gdp=damage,
+                cost_last_year_pct_gdp=cost,
+                trust=trust,
+            )  # fmt: skip
+            for name, policy, damage, cost, trust in (
+                ("Near", "committed_ally", 0.2, 1.8, 0.8),
+                ("Far", "free_rider", 0.5, 0.6, 0.6),
+                ("Other", "sovereignty_first", 3.0, 1.5, 0.2),
+            )
+        }
+        for my_cost, seen in ((2.5, peers), (0.1, peers), (2.0, {})):
+            yield "learn", LearnContext(
+                me=me, my_policy="self_interested", my_cost_last_year_pct_gdp=my_cost,
+                peers=seen, rng=rng(),
+            )  # fmt: skip
     for me in selves[:3]:
         for threat in threats:
             for months in (2.0, 30.0, math.inf):
@@ -306,6 +362,13 @@ def _valid(decision: str, value: Any) -> str:
             return "expected a number (% of GDP)"
         if not math.isfinite(value) or value < 0:
             return "expected a finite, non-negative % of GDP"
+    if kind == "memory" and value is not None:
+        if not isinstance(value, Mapping):
+            return "expected None (keep the memory) or a mapping (the new memory)"
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError):
+            return "expected plain data in the memory (numbers, text, lists, mappings)"
     return ""
 
 
@@ -368,8 +431,9 @@ def check_isolation(policy: Policy, seed: int = 0) -> list[str]:
             continue
     if before is not None and _snapshot(policy) != before:
         problems.append(
-            "deciding changed the policy's own state: a policy keeps no memory (what it needs "
-            "to remember is in its context, e.g. ctx.me.refused_by)"
+            "deciding changed the policy's own state: a policy keeps no state of its own (what "
+            "it needs to remember is in its context, e.g. ctx.me.refused_by, or in its memory: "
+            "return the new memory from learn(), read it as ctx.me.memory)"
         )
     held = _forbidden_references(policy)
     if held:
@@ -554,7 +618,8 @@ def _forbidden_references(policy: Policy) -> set[str]:
     """Kinds of object the policy can reach that a policy must not keep."""
     import mesa
 
-    context_types = (ShareContext, ExerciseContext, RequestContext, ResponseContext, BudgetContext)
+    context_types = (ShareContext, ExerciseContext, RequestContext, ResponseContext, BudgetContext,
+                     VoteContext, LearnContext)  # fmt: skip
     skip = (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType, str, bytes,
             int, float, bool, complex)  # fmt: skip
     found: set[str] = set()

@@ -78,6 +78,7 @@ class Threat(FixedAgent):
         self.detected_by: str | None = None
         self.request: str | None = None  # None, "asked", "unasked"
         self.requested_month: int | None = None
+        self.rule: str | None = None  # the rule in force when the group took it up
         # None (not asked), "pending", "acted", "declined", "blocked", "moot"
         self.collective: str | None = None
         self.decision_due: float | None = None
@@ -174,6 +175,7 @@ class Threat(FixedAgent):
             "lead_time_months": lead,
             "request": self.request,
             "requested_month": self.requested_month,
+            "rule": self.rule,
             "collective": self.collective,
             "decided_month": self.decided_month,
             "first_help_month": self.first_help_month,

@@ -224,7 +224,7 @@ def network_figure(model: ViewModel, colour: str = "damage", edge: str = "trust"
 def StatusView(model: ViewModel) -> None:
     """What is running: month, rule, sharing, exercises, policies; and the network's options."""
     update_counter.get()
-    rule = model.config.rules
+    rule = model.rule
     policies = sorted({s.policy.label for s in model.states})
     with solara.Column():
         if model.control_error:

@@ -11,11 +11,14 @@ from sim.policies import (
     BudgetContext,
     Contribution,
     ExerciseContext,
+    LearnContext,
+    PeerView,
     Policy,
     PolicyError,
     RequestContext,
     ResponseContext,
     ShareContext,
+    VoteContext,
     make,
     registered,
     resolve,
@@ -249,6 +252,80 @@ class TestShareWithin(PolicyContract):
             make("share_within", {"inner": "reciprocl"})
         with pytest.raises(PolicyError, match="inner: expected a policy name"):
             make("share_within", {"inner": {"nme": "reciprocal"}})
+
+
+def vote(policy, kind="amendment", direction=1, victim="", subject="", trust=0.5, me=None):
+    ctx = VoteContext(
+        me=me or view(), kind=kind, current="non_intervention",
+        proposed="flexible_engagement" if kind == "amendment" else "non_intervention",
+        direction=direction, changes={}, trigger="armed_attack", victim=victim,
+        subject=subject, my_trust_in_subject=trust, rng=rng(),
+    )  # fmt: skip
+    return policy.vote(ctx)
+
+
+def learn(policy, peers, my_cost=2.0, me=None):
+    ctx = LearnContext(
+        me=me or view(damage_last_year_pct_gdp=1.0), my_policy=policy.label({}),
+        my_cost_last_year_pct_gdp=my_cost,
+        peers={name: PeerView(*p) for name, p in peers.items()}, rng=rng(),
+    )  # fmt: skip
+    return policy.learn(ctx)
+
+
+class TestAdaptive(PolicyContract):
+    policy = make("adaptive")
+
+    def test_follows_its_start_until_it_learns(self):
+        assert self.policy.label({}) == "self_interested"
+        start = make("self_interested")
+        for kw in ({"neighbour": False, "public_benefit": 0.3}, {"neighbour": True}):
+            assert respond(self.policy, **kw) == respond(start, **kw)
+
+    def test_imitates_the_most_trusted_member_doing_better(self):
+        peers = {
+            "Near": ("committed_ally", 0.5, 1.5, 0.9),  # losses 2.0: better, most trusted
+            "Far": ("free_rider", 0.1, 0.5, 0.6),  # losses 0.6: better, less trusted
+            "Other": ("reciprocal", 0.0, 0.1, 0.2),  # best, but not trusted enough
+        }
+        memory = learn(self.policy, peers, my_cost=2.0)  # its own losses: 3.0
+        assert memory["follows"] == "committed_ally" and memory["imitated"] == "Near"
+        assert self.policy.label(memory) == "committed_ally"
+        follows = view(memory=memory)
+        assert respond(self.policy, me=follows, neighbour=False) == respond(
+            make("committed_ally"), me=follows, neighbour=False
+        )
+
+    def test_keeps_its_behaviour_when_nobody_trusted_does_better(self):
+        assert learn(self.policy, {"Near": ("free_rider", 5.0, 1.0, 0.9)}) is None
+        assert learn(self.policy, {"Near": ("free_rider", 0.0, 0.0, 0.3)}) is None
+        assert learn(self.policy, {}) is None
+
+    def test_start_must_be_a_registered_behaviour(self):
+        with pytest.raises(PolicyError, match="start"):
+            make("adaptive", {"start": "adaptive"})
+
+
+def test_each_built_in_votes_as_its_doctrine_says():
+    ally, rider, sovereign = make("committed_ally"), make("free_rider"), make("sovereignty_first")
+    realist, reciprocal = make("self_interested"), make("reciprocal")
+    # a firmer commitment: the loyal ally and the free rider for, the sovereigntist against
+    assert vote(ally) and vote(rider) and not vote(sovereign)
+    # ...and a looser one: the reverse
+    assert not vote(ally, direction=-1) and vote(sovereign, direction=-1)
+    # the realist weighs its own exposure
+    assert not vote(realist, victim="Far")
+    assert vote(realist, victim="Near")  # a neighbour was hit
+    assert vote(realist, victim="Far", me=view(challenged_by={"Rival": 1}))
+    assert vote(realist, direction=-1, me=view(forces_abroad_share=0.3))
+    # reciprocity: closer to a group that kept faith with it
+    assert vote(reciprocal, me=view(help_received={"Near": 2}, refused_by={"Far": 1}))
+    assert not vote(reciprocal, me=view(help_received={}, refused_by={"Far": 2}))
+    # membership: the sovereigntist never suspends; the default suspends the distrusted
+    assert not vote(sovereign, kind="suspension", subject="Far", trust=0.0)
+    assert vote(Policy(), kind="suspension", subject="Far", trust=0.1)
+    assert not vote(Policy(), kind="suspension", subject="Far", trust=0.8)
+    assert vote(Policy(), kind="admission", subject="Far", trust=0.8)
 
 
 def test_every_registered_policy_has_a_contract_test_class():

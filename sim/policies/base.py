@@ -1,6 +1,6 @@
 """The policy interface: what a member state decides, and what it may know when it does.
 
-A policy makes four kinds of decision, one method each (a small interface per decision):
+A policy makes six kinds of decision, one method each (a small interface per decision):
 
 =================  =========================  ==========================================
 decision           method(s)                  returns
@@ -11,13 +11,19 @@ exercise           ``join_exercise(ctx)``     bool: take part in the scheduled e
 respond            ``request_help(ctx)``      bool: ask the group for help with a threat
                    ``respond(ctx)``           :class:`Contribution` to another's threat
 budget             ``set_budget(ctx)``        float: next year's defence spending, % GDP
+vote               ``vote(ctx)``              bool: for an amendment of the rule, or a
+                                              member's suspension or admission
+learn              ``learn(ctx)``             the member's new memory, or None to keep it
 =================  =========================  ==========================================
 
 Every method receives a frozen *context*: a read-only snapshot of what the deciding state may
 know, never the model itself, plus ``ctx.rng``, the state's own random generator. A policy
 must draw randomness only from ``ctx.rng`` and must not keep references to contexts.
 
-A policy is a frozen dataclass: its fields are its parameters, set from a scenario file. The
+A policy is a frozen dataclass: its fields are its parameters, set from a scenario file, and
+it keeps no state of its own. What a member learns lives in its *memory*, plain data (a
+mapping of names to numbers, text, lists and mappings) that the model keeps for it: every
+decision sees it as ``ctx.me.memory``, and once a year ``learn`` may return a new one. The
 base class gives each decision a neutral default, so a policy overrides only what it changes.
 """
 
@@ -31,7 +37,17 @@ from typing import ClassVar
 
 import numpy as np
 
-DECISIONS = ("share", "exercise", "respond", "budget")
+DECISIONS = ("share", "exercise", "respond", "budget", "vote", "learn")
+
+#: The methods of each decision (every one takes one argument, the context).
+DECISION_METHODS: dict[str, tuple[str, ...]] = {
+    "share": ("share",),
+    "exercise": ("join_exercise",),
+    "respond": ("request_help", "respond"),
+    "budget": ("set_budget",),
+    "vote": ("vote",),
+    "learn": ("learn",),
+}
 
 
 @dataclass(frozen=True)
@@ -96,6 +112,8 @@ class SelfView:
         active_threats: detected threats currently hitting it.
         forces_abroad_share: share of its military means deployed to help others, in [0, 1].
         challenged_by: challenges by each outside power against it so far.
+        memory: what it has learnt (plain data its ``learn`` decision returned; empty at
+            first).
     """
 
     name: str
@@ -121,6 +139,7 @@ class SelfView:
     active_threats: int
     forces_abroad_share: float = 0.0
     challenged_by: Mapping[str, int] = dataclasses.field(default_factory=dict)
+    memory: Mapping[str, object] = dataclasses.field(default_factory=dict)
 
     @property
     def trust_in_group(self) -> float:
@@ -254,6 +273,71 @@ class BudgetContext:
     rng: np.random.Generator
 
 
+@dataclass(frozen=True)
+class VoteContext:
+    """A vote of the group: on amending its rule, or on suspending or admitting a member.
+
+    Attributes:
+        kind: ``"amendment"``, ``"suspension"`` or ``"admission"``.
+        current: the rule in force (its preset's name).
+        proposed: for an amendment, the rule proposed (a preset's name); else the current.
+        direction: +1 towards more commitment, -1 towards less, 0 for membership votes.
+        changes: for an amendment, each knob that would change: (now, proposed).
+        trigger: what put the question on the table (e.g. ``"armed_attack"``,
+            ``"entrapment"``, ``"low trust"``, ``"scheduled"``).
+        victim: the member the triggering event hit (empty if none).
+        subject: for a membership vote, the member voted on (empty for an amendment).
+        my_trust_in_subject: ``me``'s trust in ``subject`` (0.5 if there is none).
+    """
+
+    me: SelfView
+    kind: str
+    current: str
+    proposed: str
+    direction: int
+    changes: Mapping[str, tuple[object, object]]
+    trigger: str
+    victim: str
+    subject: str
+    my_trust_in_subject: float
+    rng: np.random.Generator
+
+
+@dataclass(frozen=True)
+class PeerView:
+    """What a member sees of another when it reflects on the year (``learn``).
+
+    Attributes:
+        policy: the behaviour the peer follows now (its policy's label).
+        damage_last_year_pct_gdp: its damage over the last 12 months, % of its GDP.
+        cost_last_year_pct_gdp: its defence, exercise, meeting and help costs over the last
+            12 months, % of its GDP.
+        trust: the learner's trust in it.
+    """
+
+    policy: str
+    damage_last_year_pct_gdp: float
+    cost_last_year_pct_gdp: float
+    trust: float
+
+
+@dataclass(frozen=True)
+class LearnContext:
+    """Once a year: what the member experienced, and what it sees of its partners.
+
+    Attributes:
+        my_policy: the behaviour it follows now (its policy's label).
+        my_cost_last_year_pct_gdp: its own costs over the last 12 months, % of its GDP.
+        peers: the other current members, by name.
+    """
+
+    me: SelfView
+    my_policy: str
+    my_cost_last_year_pct_gdp: float
+    peers: Mapping[str, PeerView]
+    rng: np.random.Generator
+
+
 class Policy:
     """Base class of all policies: neutral defaults for every decision.
 
@@ -262,7 +346,7 @@ class Policy:
     Defaults: share with every partner the rule allows, join every exercise, ask for help when
     one's own means cannot end the threat within the planning horizon, never block the
     group's decision but help (with a moderate effort) only when bound, keep the budget
-    unchanged.
+    unchanged, vote for the status quo unless hurt (see :meth:`vote`), learn nothing.
     """
 
     name: ClassVar[str] = ""
@@ -290,6 +374,30 @@ class Policy:
     def set_budget(self, ctx: BudgetContext) -> float:
         """Defence spending for next year, % of GDP."""
         return ctx.me.defence_pct_gdp
+
+    def vote(self, ctx: VoteContext) -> bool:
+        """Vote on a question put to the group. By default a member keeps the status quo
+        (amending a rule is slow and biased towards what is) unless it is hurt: it votes
+        for more commitment when it was the victim or lost more than 1 % of its GDP last
+        year, for less when it has forces abroad; it votes to suspend a member it distrusts
+        (trust below 0.3) and to admit one it trusts (0.4 or more).
+        """
+        me = ctx.me
+        if ctx.kind == "amendment":
+            if ctx.direction > 0:
+                return ctx.victim == me.name or me.damage_last_year_pct_gdp > 1.0
+            return me.forces_abroad_share > 0.0
+        if ctx.kind == "suspension":
+            return ctx.my_trust_in_subject < 0.3
+        return ctx.my_trust_in_subject >= 0.4
+
+    def learn(self, ctx: LearnContext) -> Mapping[str, object] | None:
+        """Once a year, return the member's new memory (plain data), or None to keep it."""
+        return None
+
+    def label(self, memory: Mapping[str, object]) -> str:
+        """The behaviour it follows, for tables (a learning policy may follow another's)."""
+        return self.name
 
     @classmethod
     def parameter_docs(cls) -> dict[str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 
 from sim.policies.base import (
@@ -11,14 +12,16 @@ from sim.policies.base import (
     BudgetContext,
     Contribution,
     ExerciseContext,
+    LearnContext,
     Policy,
     RequestContext,
     ResponseContext,
     ShareContext,
+    VoteContext,
     check_range,
     effort,
 )
-from sim.policies.registry import register
+from sim.policies.registry import make, register, registered
 
 
 def _towards(current: float, target: float, rate: float) -> float:
@@ -57,6 +60,15 @@ class CommittedAlly(Policy):
 
     def set_budget(self, ctx: BudgetContext) -> float:
         return _towards(ctx.me.defence_pct_gdp, self.target_pct_gdp, self.adjust)
+
+    def vote(self, ctx: VoteContext) -> bool:
+        # for a firmer commitment, against a looser one; suspends only the deeply
+        # distrusted, admits anyone
+        if ctx.kind == "amendment":
+            return ctx.direction > 0
+        if ctx.kind == "suspension":
+            return ctx.my_trust_in_subject < 0.2
+        return True
 
 
 @register
@@ -105,6 +117,12 @@ class FreeRider(Policy):
     def set_budget(self, ctx: BudgetContext) -> float:
         floor = min(self.floor_pct_gdp, ctx.me.defence_pct_gdp)
         return _towards(ctx.me.defence_pct_gdp, floor, self.cut * ctx.expected_support)
+
+    def vote(self, ctx: VoteContext) -> bool:
+        # more commitment means more help for it and costs for others; it suspends nobody
+        if ctx.kind == "amendment":
+            return ctx.direction > 0
+        return ctx.kind == "admission"
 
 
 @register
@@ -161,6 +179,18 @@ class Reciprocal(Policy):
 
     def set_budget(self, ctx: BudgetContext) -> float:
         return _towards(ctx.me.defence_pct_gdp, ctx.allies_mean_defence_pct_gdp, self.adjust)
+
+    def vote(self, ctx: VoteContext) -> bool:
+        me = ctx.me
+        if ctx.kind == "amendment":
+            # binds itself closer to a group that has been there for it, looser otherwise
+            kept_faith = sum(me.help_received.values()) >= sum(me.refused_by.values())
+            return kept_faith if ctx.direction > 0 else not kept_faith
+        helped = me.help_received.get(ctx.subject, 0)
+        refused = me.refused_by.get(ctx.subject, 0)
+        if ctx.kind == "suspension":
+            return refused > helped
+        return helped >= refused
 
 
 @register
@@ -250,6 +280,21 @@ class SelfInterested(Policy):
         if self.fears_entrapment(ctx):
             return dataclasses.replace(answer, support=False)
         return answer
+
+    def vote(self, ctx: VoteContext) -> bool:
+        me = ctx.me
+        if ctx.kind != "amendment":
+            return super().vote(ctx)
+        # weighs its own exposure: for a firmer commitment when the crisis hit it or a
+        # neighbour, or it faces an outside power itself; for a looser one when its forces
+        # are tied up abroad
+        exposed = (
+            ctx.victim == me.name
+            or ctx.victim in me.neighbours
+            or bool(me.challenged_by)
+            or me.damage_last_year_pct_gdp > 1.0
+        )
+        return exposed if ctx.direction > 0 else me.forces_abroad_share > 0.1
 
     def fears_entrapment(self, ctx: ResponseContext) -> bool:
         """Whether helping would draw it into an outside power's quarrel that is not its own."""
@@ -346,3 +391,94 @@ class SovereigntyFirst(Policy):
             1.0 + self.damage_sensitivity * ctx.me.damage_last_year_pct_gdp
         )
         return _towards(ctx.me.defence_pct_gdp, target, self.adjust)
+
+    def vote(self, ctx: VoteContext) -> bool:
+        # resists any move towards commitment and welcomes any away from it; will not sit
+        # in judgement on a member's conduct (no suspension), admits any state
+        if ctx.kind == "amendment":
+            return ctx.direction < 0
+        return ctx.kind == "admission"
+
+
+@functools.cache
+def _behaviour(name: str) -> Policy:
+    """A registered policy with its default parameters (one instance per name)."""
+    return make(name)
+
+
+@register
+@dataclass(frozen=True)
+class Adaptive(Policy):
+    """Learns by imitation: follows a behaviour, and once a year copies a better one.
+
+    Axelrod (1984) and the evolutionary game theory after him: agents imitate the strategy
+    of successful others, so behaviours spread by success, not by design. The member follows
+    ``start`` at first. Once a year it compares its losses (damage plus costs, % of GDP,
+    over the last year) with those of the members it trusts at least ``trust_to_imitate``;
+    if the most trusted of those doing better by more than ``margin`` follows a different
+    registered behaviour, it adopts it (with that behaviour's default parameters). What it
+    follows is its memory (``{"follows": name}``), so the policy itself stays frozen.
+
+    Parameters:
+        start: the behaviour it follows at first (a registered policy's name).
+        trust_to_imitate: it imitates only members it trusts at least this much, in [0, 1].
+        margin: how much lower (damage plus costs, % of GDP a year) another member's losses
+            must be for it to be imitated.
+    """
+
+    name = "adaptive"
+    description = "follows a behaviour; once a year imitates the better-off member it trusts most"
+    start: str = "self_interested"
+    trust_to_imitate: float = 0.5
+    margin: float = 0.2
+
+    def __post_init__(self) -> None:
+        check_range(self, "trust_to_imitate")
+        check_range(self, "margin", 0.0, 100.0)
+        if self.start == self.name or self.start not in registered():
+            known = ", ".join(n for n in registered() if n != self.name)
+            raise ValueError(f"parameter 'start' must name a registered policy ({known})")
+
+    def follows(self, memory) -> Policy:
+        """The behaviour it follows, given its memory."""
+        name = memory.get("follows", self.start) if memory else self.start
+        return _behaviour(name if name in registered() and name != self.name else self.start)
+
+    def label(self, memory) -> str:
+        return self.follows(memory).name
+
+    def share(self, ctx: ShareContext) -> bool:
+        return self.follows(ctx.me.memory).share(ctx)
+
+    def join_exercise(self, ctx: ExerciseContext) -> bool:
+        return self.follows(ctx.me.memory).join_exercise(ctx)
+
+    def request_help(self, ctx: RequestContext) -> bool:
+        return self.follows(ctx.me.memory).request_help(ctx)
+
+    def respond(self, ctx: ResponseContext) -> Contribution:
+        return self.follows(ctx.me.memory).respond(ctx)
+
+    def set_budget(self, ctx: BudgetContext) -> float:
+        return self.follows(ctx.me.memory).set_budget(ctx)
+
+    def vote(self, ctx: VoteContext) -> bool:
+        return self.follows(ctx.me.memory).vote(ctx)
+
+    def learn(self, ctx: LearnContext):
+        mine = ctx.me.damage_last_year_pct_gdp + ctx.my_cost_last_year_pct_gdp
+        better = [
+            (peer.trust, -(peer.damage_last_year_pct_gdp + peer.cost_last_year_pct_gdp), name)
+            for name, peer in sorted(ctx.peers.items())
+            if peer.trust >= self.trust_to_imitate
+            and peer.damage_last_year_pct_gdp + peer.cost_last_year_pct_gdp < mine - self.margin
+            and peer.policy in registered()
+            and peer.policy != self.name
+        ]
+        if not better:
+            return None
+        _, _, model_member = max(better)
+        adopted = ctx.peers[model_member].policy
+        if adopted == self.label(ctx.me.memory):
+            return None
+        return {"follows": adopted, "since": ctx.me.month, "imitated": model_member}

@@ -18,10 +18,12 @@ from sim.policies.base import (
     BudgetContext,
     Contribution,
     ExerciseContext,
+    LearnContext,
     Policy,
     RequestContext,
     ResponseContext,
     ShareContext,
+    VoteContext,
 )
 from sim.policies.registry import PolicyError, make, register
 
@@ -66,6 +68,15 @@ class Wrapper(Policy):
 
     def set_budget(self, ctx: BudgetContext) -> float:
         return self.wrapped.set_budget(ctx)
+
+    def vote(self, ctx: VoteContext) -> bool:
+        return self.wrapped.vote(ctx)
+
+    def learn(self, ctx: LearnContext):
+        return self.wrapped.learn(ctx)
+
+    def label(self, memory) -> str:
+        return self.wrapped.label(memory)
 
 
 @register

@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from sim.policies.base import Policy
+from sim.policies.base import DECISION_METHODS, Policy
 
 _REGISTRY: dict[str, type[Policy]] = {}
 
@@ -132,7 +132,7 @@ def _import(spec: str) -> type[Policy]:
 def interface_problem(cls: type[Policy]) -> str:
     """What is wrong with a policy class's decision methods ('' if nothing): each must take
     exactly one argument, the context."""
-    for method in ("share", "join_exercise", "request_help", "respond", "set_budget"):
+    for method in (m for methods in DECISION_METHODS.values() for m in methods):
         function = getattr(cls, method, None)
         if not callable(function):
             return f"{method} is not a method"
