@@ -233,7 +233,8 @@ def _add_figure_options(parser: argparse.ArgumentParser, formats: bool = True) -
     parser.add_argument(
         "--figures", type=_names,
         help="comma-separated kinds of figure (default: all of series, distributions, "
-        "differences, sweep, members, network)",
+        "differences, sweep, members, network, adaptation: the rule in force over time and "
+        "the policy mix, when they change)",
     )  # fmt: skip
     parser.add_argument(
         "--edges", choices=["trust", "interoperability"], default="trust",

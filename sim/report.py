@@ -35,6 +35,10 @@ CAPTIONS = {
     "members-help": "Help given against help received per member (contributions per run).",
     "network": "Members coloured by damage and sized by GDP; lines show trust (or "
     "interoperability) at the end of the runs, solid along shared borders.",
+    "rule-in-force": "The rule in force month by month: the share of runs under each preset, "
+    "from the least committed (bottom) to the most.",
+    "policy-mix": "How many members follow each behaviour, month by month (learning policies "
+    "move members between behaviours).",
 }
 
 STYLE = """

@@ -60,6 +60,7 @@ class ViewModel(CollectiveDefenceModel):
         intelligence_sharing: str = KEEP,
         exercise_kind: str = KEEP,
         exercise_interval_months: str = KEEP,
+        amendment: str = KEEP,
         policy: str = KEEP,
         member_policies: str = "",
         threat_rates: float = 1.0,
@@ -74,7 +75,8 @@ class ViewModel(CollectiveDefenceModel):
                 path, preset=preset, decision=decision, covered_threats=covered_threats,
                 internal_affairs=internal_affairs, intelligence_sharing=intelligence_sharing,
                 exercise_kind=exercise_kind, exercise_interval_months=exercise_interval_months,
-                policy=policy, member_policies=member_policies, threat_rates=threat_rates,
+                amendment=amendment, policy=policy, member_policies=member_policies,
+                threat_rates=threat_rates,
             )  # fmt: skip
             config = load_scenario(path, overrides)
         except ConfigError as err:  # shown on the page; the scenario runs as written
@@ -105,6 +107,9 @@ def view_overrides(path: str, **controls: Any) -> list[str]:
         out.append(f"exercises.kind={controls['exercise_kind']}")
     if controls["exercise_interval_months"] != KEEP:
         out.append(f"exercises.interval_months={int(controls['exercise_interval_months'])}")
+    if controls.get("amendment", KEEP) != KEEP:
+        procedure = controls["amendment"]
+        out.append("amendment=null" if procedure == "none" else f"amendment={{vote: {procedure}}}")
     base = load_scenario(path, out)
     if controls["policy"] != KEEP:
         out += [f"members.{i}.policy={controls['policy']}" for i in range(len(base.members))]
@@ -138,6 +143,7 @@ def model_params(path: str) -> dict[str, Any]:
                                        ["none", "bilateral", "subgroup", "pooled"]),
         "exercise_kind": select("Exercise kind", ["non_combat", "combat"]),
         "exercise_interval_months": select("Exercises every (months)", ["6", "12", "24", "36"]),
+        "amendment": select("Amending the rule after crises", ["none", "consensus", "majority"]),
         "policy": select("Policy of every member", list(registry.registered())),
         "member_policies": {"type": "InputText", "value": "",
                             "label": "Member policies (e.g. Laos=free_rider, Myanmar=reciprocal)"},
@@ -220,12 +226,34 @@ def network_figure(model: ViewModel, colour: str = "damage", edge: str = "trust"
     return fig
 
 
+#: Events that change the rule or who takes part, shown as the group's history.
+HISTORY_EVENTS = ("amended", "rejected", "joined", "left", "suspended", "admitted", "learnt")
+
+
+def history(model: CollectiveDefenceModel, n: int = 8) -> list[str]:
+    """The ``n`` latest changes of the rule or of membership (and what members learnt),
+    newest first, as lines of text."""
+    rows = model.datacollector.tables["events"]
+    out = []
+    for i in range(len(rows["month"]) - 1, -1, -1):
+        if rows["event"][i] in HISTORY_EVENTS:
+            who = rows["member"][i]
+            out.append(f"month {rows['month'][i]}: {rows['event'][i]}"
+                       + (f" {who}" if who else "") + f" ({rows['detail'][i]})")  # fmt: skip
+            if len(out) == n:
+                break
+    return out
+
+
 @solara.component
 def StatusView(model: ViewModel) -> None:
-    """What is running: month, rule, sharing, exercises, policies; and the network's options."""
+    """What is running: month, rule (and its history), membership, sharing, exercises,
+    policies; and the network's options."""
     update_counter.get()
     rule = model.rule
-    policies = sorted({s.policy.label for s in model.states})
+    policies = sorted({s.behaviour for s in model.states})
+    outside = [f"{s.name} ({s.status})" for s in model.states if not s.is_member]
+    procedure = model.config.amendment
     with solara.Column():
         if model.control_error:
             solara.Error(model.control_error)
@@ -233,8 +261,14 @@ def StatusView(model: ViewModel) -> None:
             f"**{model.config.name}**, month {model.month}: rule `{rule.preset}` (decision "
             f"{rule.decision}), intelligence {rule.intelligence_sharing}, exercises "
             f"{model.config.exercises.kind} every {model.config.exercises.interval_months} "
-            f"months; policies: {', '.join(policies)}"
+            f"months; policies: {', '.join(policies)}. Amendments: "
+            f"{'none' if procedure is None else procedure.vote}. Outside the group: "
+            f"{', '.join(outside) or 'nobody'}."
         )
+        lines = history(model)
+        if lines:
+            solara.Markdown("**Rule and membership history**\n\n" + "\n".join(
+                f"- {line}" for line in lines))  # fmt: skip
         with solara.Row():
             solara.ToggleButtonsSingle(value=colour_by, values=["damage", "readiness"])
             solara.ToggleButtonsSingle(value=edges_by, values=["trust", "interoperability"])
@@ -279,6 +313,7 @@ def page(path: str | None = None) -> Any:
             make_plot_component({"threats_active": "crimson", "members_remaining": "black"}),
             make_plot_component({"mean_trust": "tab:blue", "mean_interoperability": "tab:green"}),
             make_plot_component({"damage_usd_bn": "tab:red"}),
+            make_plot_component({"rule_level": "tab:purple"}),
             EventFeed,
         ],
         model_params=model_params(path),

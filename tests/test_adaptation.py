@@ -216,3 +216,31 @@ def test_the_asean_way_survives_crises_less_often_with_sovereignty_first_members
     assert share["amendable_sovereignty"] < share["amendable"]  # rarer when sovereignty rules
     assert share["amendable_by_majority"] > share["amendable"]  # easier by majority
     assert np.isnan(outcome.runs.query("variant == 'fixed'")["first_amendment_month"]).all()
+
+
+def test_figures_show_the_rule_in_force_and_the_policy_mix(tmp_path):
+    from sim.plots import standard_figures
+    from sim.plots.adaptation import rule_changes
+    from sim.resultset import load
+
+    experiment = ExperimentConfig(
+        name="figures", scenario=str(SCENARIOS / "asean_way.yaml"), replications=3, seed=1,
+        steps=60, baseline="fixed",
+        variants={"fixed": {}, "amendable": {"amendment": {"vote": "majority"},
+                  "policy_mix": {"adaptive": 0.5, "committed_ally": 0.25}}},
+    )  # fmt: skip
+    run_batch(plan(experiment), tmp_path / "b", workers=1, progress=False)
+    rs = load(tmp_path / "b")
+    figures, _ = standard_figures(rs, kinds=["series", "adaptation"])
+    assert {"series", "rule-in-force", "policy-mix"} <= set(figures)
+    changes = rule_changes(rs.series)
+    assert len(changes) and set(changes["setting"]) == {"amendable"}
+    # every change is marked on every time-series panel
+    for ax in figures["series"].axes[:1]:
+        assert len(ax.lines) >= len(rs.settings) + len(changes)
+    # a single run: the changes named on the first panel
+    single = run(scenario("asean_way", ALWAYS, "default_policy=committed_ally"), steps=60)
+    single.write(tmp_path / "run")
+    figures, _ = standard_figures(load(tmp_path / "run"), kinds=["series", "adaptation"])
+    names = {t.get_text() for t in figures["series"].axes[0].texts}
+    assert {"flexible engagement", "coalition of the willing"} <= names

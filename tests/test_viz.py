@@ -132,3 +132,17 @@ def test_view_command_checks_the_scenario_first(tmp_path, capsys):
 
     assert main(["view", str(tmp_path / "missing.yaml")]) == 2
     assert "missing.yaml" in capsys.readouterr().err
+
+
+def test_the_view_shows_the_rule_in_force_and_the_groups_history():
+    from sim.viz import ViewModel, history
+
+    model = ViewModel(str(SCENARIOS / "asean_way.yaml"), amendment="majority", seed=2)
+    assert model.config.amendment is not None and model.config.amendment.vote == "majority"
+    assert ViewModel(str(SCENARIOS / "asean_way.yaml"), amendment="none").config.amendment is None
+    for _ in range(60):
+        model.step()
+    lines = history(model)
+    amended = [line for line in lines if ": amended" in line]
+    assert amended and model.rule.preset != "non_intervention"  # it moved, and says so
+    assert model.datacollector.model_vars["rule_level"][-1] > 0

@@ -14,13 +14,13 @@ from matplotlib.figure import Figure
 
 from sim.config import ConfigError
 from sim.metrics import METRICS, SERIES
+from sim.plots import adaptation, outcomes, series, style
 from sim.plots import members as member_plots
 from sim.plots import network as network_plots
-from sim.plots import outcomes, series, style
 from sim.resultset import ResultSet
 
 #: Kinds of figure :func:`standard_figures` can make, in the order it makes them.
-KINDS = ("series", "distributions", "differences", "sweep", "members", "network")
+KINDS = ("series", "distributions", "differences", "sweep", "members", "network", "adaptation")
 
 
 class FigureError(ConfigError):
@@ -71,6 +71,7 @@ def standard_figures(
             notes.append(f"series not in this folder, left out: {', '.join(missing)}")
         if present:
             figures["series"] = series.time_series(rs.series, present, colours)
+            adaptation.mark_rule_changes(figures["series"].axes, rs.series)
     if "distributions" in kinds:
         for group, keys in groups.items():
             figures[f"distributions-{group}"] = outcomes.distributions(rs.runs, keys, colours)
@@ -89,7 +90,21 @@ def standard_figures(
         figures["network"] = network_plots.network(rs.members, rs.pairs, rs.settings, edge)
         if len(rs.settings) > 6:
             notes.append(f"network figure shows the first 6 of {len(rs.settings)} settings")
+    if "adaptation" in kinds:
+        if adaptation.varies(rs.series, "rule"):
+            figures["rule-in-force"] = adaptation.rule_in_force(rs.series, rs.settings)
+        mix = rs.policy_mix
+        if mix is not None and len(mix) and _mix_changes(mix):
+            figures["policy-mix"] = adaptation.policy_mix(mix, rs.settings)
     return figures, notes
+
+
+def _mix_changes(mix) -> bool:  # noqa: ANN001
+    """Whether any run's mix of behaviours changes over time."""
+    shape = mix.groupby(["run_id", "month"])["policy"].apply(lambda p: tuple(sorted(p)))
+    counts = mix.set_index(["run_id", "month", "policy"])["members"]
+    by_run = counts.groupby(level=["run_id", "policy"]).nunique()
+    return bool((by_run > 1).any() or (shape.groupby(level="run_id").nunique() > 1).any())
 
 
 def _sweeps(rs, groups, metrics, colours, notes):  # noqa: ANN001, ANN202
