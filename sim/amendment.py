@@ -12,14 +12,15 @@ for ``cooldown_months``: amending a rule is slow and biased towards the status q
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sim import rules
+from sim.config import RulesConfig
 from sim.policies import VoteContext
 from sim.states import Views
 
 if TYPE_CHECKING:
-    from sim.config import AmendmentConfig, RulesConfig
+    from sim.config import AmendmentConfig
     from sim.model import CollectiveDefenceModel
 
 
@@ -35,7 +36,7 @@ def consider(model: CollectiveDefenceModel) -> None:
         fired = first_trigger(model, cfg, triggers, since)
         if fired is None:
             continue
-        proposed = rules.amended(model.rule, direction, cfg.knobs if direction > 0 else {})
+        proposed = amended(model.rule, direction, cfg.knobs if direction > 0 else {})
         if proposed is None:
             continue
         put_to_vote(model, cfg, proposed, direction, *fired)
@@ -79,11 +80,12 @@ def put_to_vote(
     """Every current member votes on ``proposed``; adopted, it is the rule from now on."""
     rec = model.record
     current = model.rule
-    changed = rules.changes(current, proposed)
-    target = proposed.preset if proposed.preset != current.preset else f"{current.preset}*"
+    changed = changes(current, proposed)
+    label = model.rule_label
+    target = proposed.preset if proposed.preset != current.preset else label.rstrip("*") + "*"
     model.last_proposal = model.month
     rec.count("amendments_proposed")
-    rec.event("proposed", None, detail=f"{current.preset} -> {target} ({trigger}, {victim})")
+    rec.event("proposed", None, detail=f"{label} -> {target} ({trigger}, {victim})")
     views = Views()
     votes = []
     for member in model.current_members():
@@ -96,12 +98,13 @@ def put_to_vote(
         votes.append(yes)
         rec.event("voted", member, detail=f"amendment to {target}: {'yes' if yes else 'no'}")
     if not passes(cfg.vote, votes):
-        rec.event("rejected", None, detail=f"{current.preset} -> {target}: {sum(votes)} of "
+        rec.event("rejected", None, detail=f"{label} -> {target}: {sum(votes)} of "
                   f"{len(votes)} in favour ({cfg.vote})")  # fmt: skip
         return
     model.rule = proposed
+    model.rule_label = target
     rec.count("amendments_tightening" if direction > 0 else "amendments_loosening")
-    rec.event("amended", None, detail=f"{current.preset} -> {target}: {sum(votes)} of "
+    rec.event("amended", None, detail=f"{label} -> {target}: {sum(votes)} of "
               f"{len(votes)} in favour ({cfg.vote}); changed {', '.join(changed)}")  # fmt: skip
 
 
@@ -111,3 +114,25 @@ def passes(procedure: str, votes: list[bool]) -> bool:
     if procedure == "consensus":
         return bool(votes) and all(votes)
     return sum(votes) * 2 > len(votes)
+
+
+def amended(rule: RulesConfig, direction: int, knobs: dict[str, Any]) -> RulesConfig | None:
+    """The rule an amendment proposes: one notch along the spectrum (``direction`` +1 or
+    -1; the new preset's knobs, the sub-group kept), or, when tightening with ``knobs``,
+    the current rule with those knobs set. None if there is nothing to propose (the end of
+    the spectrum, or knobs already as proposed)."""
+    if direction > 0 and knobs:
+        proposed = RulesConfig.model_validate({**rule.model_dump(), **knobs})
+        return None if proposed == rule else proposed
+    position = rules.level(rule) + direction
+    if not 0 <= position < len(rules.SPECTRUM):
+        return None
+    return RulesConfig.model_validate(
+        {"preset": rules.SPECTRUM[position], "sharing_group": rule.sharing_group}
+    )
+
+
+def changes(old: RulesConfig, new: RulesConfig) -> dict[str, tuple[object, object]]:
+    """Each knob that differs between two rules: (old, new)."""
+    a, b = old.model_dump(), new.model_dump()
+    return {k: (a[k], b[k]) for k in a if a[k] != b[k]}

@@ -423,12 +423,17 @@ class AmendmentConfig(_Config):
     abandonments: Months = 3  # the 'abandonment' trigger: abandonments in 12 months
     knobs: dict[str, Any] = Field(default_factory=dict)  # tightening sets these knobs instead
     vote: Vote = "consensus"  # every member, or more than half, in favour
-    cooldown_months: Months = 36  # before the same proposal can return
+    cooldown_months: Months = 36  # after any proposal, before the next can be put
 
     @model_validator(mode="after")
     def _knobs(self) -> AmendmentConfig:
         for key in self.knobs:
-            if key not in RulesConfig.model_fields or key == "preset":
+            if key == "preset":
+                raise _FieldError(
+                    ("amendment", "knobs", key),
+                    "the preset is not a knob: amendments without knobs move it one notch",
+                )
+            if key not in RulesConfig.model_fields:
                 close = difflib.get_close_matches(key, list(RulesConfig.model_fields), n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
                 raise _FieldError(("amendment", "knobs", key), f"unknown rule knob{hint}")
@@ -526,15 +531,7 @@ class Scenario(_Config):
         for i, pair in enumerate(self.relations.pairs):
             for j, name in enumerate(pair.between):
                 _known(name, names, ("relations", "pairs", i, "between", j), "member")
-        if self.rules.covered_threats != "all":
-            for i, threat in enumerate(self.rules.covered_threats):
-                _known(threat, self.threats, ("rules", "covered_threats", i), "threat type")
-        for i, name in enumerate(self.rules.sharing_group):
-            _known(name, names, ("rules", "sharing_group", i), "member")
-        if self.rules.intelligence_sharing == "subgroup" and not self.rules.sharing_group:
-            raise _FieldError(
-                ("rules", "sharing_group"), "'subgroup' sharing needs a non-empty sharing_group"
-            )
+        _check_rule(self.rules, names, self.threats, ("rules",))
         adversaries: set[str] = set()
         for i, adversary in enumerate(self.adversaries):
             if adversary.name in adversaries or adversary.name in seen:
@@ -550,11 +547,14 @@ class Scenario(_Config):
             _known(proposal.member, names, ("membership", "proposals", i, "member"), "member")
         if self.amendment is not None and self.amendment.knobs:
             try:
-                RulesConfig.model_validate({**self.rules.model_dump(), **self.amendment.knobs})
+                amended = RulesConfig.model_validate(
+                    {**self.rules.model_dump(), **self.amendment.knobs}
+                )
             except ValidationError as err:
                 first = err.errors(include_url=False)[0]
                 where = ("amendment", "knobs", *[p for p in first["loc"] if p != "rules"])
                 raise _FieldError(where, first["msg"].removeprefix("Value error, ")) from None
+            _check_rule(amended, names, self.threats, ("amendment", "knobs"))
         for name in self.policy_mix:
             try:
                 registry.resolve(name)
@@ -568,6 +568,22 @@ class Scenario(_Config):
     def member_names(self) -> list[str]:
         """Member names in file order (the order of agents and matrices)."""
         return [m.name for m in self.members]
+
+
+def _check_rule(
+    rule: RulesConfig, names: list[str], threats: Mapping[str, Any], loc: tuple[str, ...]
+) -> None:
+    """A rule's references: covered threat types and the sharing group's members exist, and
+    'subgroup' sharing has a group."""
+    if rule.covered_threats != "all":
+        for i, threat in enumerate(rule.covered_threats):
+            _known(threat, threats, (*loc, "covered_threats", i), "threat type")
+    for i, name in enumerate(rule.sharing_group):
+        _known(name, names, (*loc, "sharing_group", i), "member")
+    if rule.intelligence_sharing == "subgroup" and not rule.sharing_group:
+        raise _FieldError(
+            (*loc, "sharing_group"), "'subgroup' sharing needs a non-empty sharing_group"
+        )
 
 
 def _known(name: str, known: Iterable[str], loc: tuple[str | int, ...], what: str) -> None:

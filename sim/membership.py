@@ -55,36 +55,55 @@ def votes(model: CollectiveDefenceModel) -> None:
     scenario's scheduled proposals, members the others distrust (``suspend_below_trust``),
     suspended members due for readmission and members that left applying to rejoin."""
     cfg = model.config.membership
+    voters = model.current_members()  # every question of the meeting: the same voters
+    questions: list[tuple[MemberState, str, str]] = []
     for i, proposal in enumerate(cfg.proposals):
         if i in model.proposals_done or proposal.month > model.month:
             continue
         model.proposals_done.add(i)
         state = model.by_name[proposal.member]
         if proposal.action == "suspend" and state.is_member:
-            decide(model, state, "suspension", "scheduled")
+            questions.append((state, "suspension", "scheduled"))
         elif proposal.action == "readmit" and state.status == "suspended":
-            decide(model, state, "admission", "scheduled")
+            questions.append((state, "admission", "scheduled"))
+        else:
+            model.record.event("proposal dropped", state, detail=f"{proposal.action}: it is "
+                               f"{state.status}, not {'a member' if proposal.action == 'suspend'
+                               else 'suspended'}")  # fmt: skip
     if cfg.suspend_below_trust is not None:
         trusted = model.relations.trusted_by_group(model.member_mask())
-        for state in model.current_members():
+        for state in voters:
             if trusted[state.index] < cfg.suspend_below_trust:
-                decide(model, state, "suspension", "low trust")
+                questions.append((state, "suspension", "low trust"))
     for state in model.states:
         waited = model.month - state.status_since
         due = {"suspended": cfg.readmit_after_months, "left": cfg.rejoin_after_months}
         wait = due.get(state.status)
         if wait is not None and waited >= wait:
             why = "readmission due" if state.status == "suspended" else "applies to rejoin"
-            decide(model, state, "admission", why)
-
-
-def decide(model: CollectiveDefenceModel, subject: MemberState, kind: str, trigger: str):
-    """The other current members vote on suspending or admitting ``subject``."""
-    rec = model.record
+            questions.append((state, "admission", why))
     views = Views()
+    seen: set[MemberState] = set()
+    for state, kind, trigger in questions:
+        if state not in seen:  # one question per member and meeting
+            seen.add(state)
+            decide(model, state, kind, trigger, voters, views)
+
+
+def decide(
+    model: CollectiveDefenceModel,
+    subject: MemberState,
+    kind: str,
+    trigger: str,
+    voters: list[MemberState],
+    views: Views,
+) -> None:
+    """``voters`` other than ``subject`` vote on suspending or admitting it. A group with
+    nobody left to vote admits whoever applies."""
+    rec = model.record
     ballots = []
     trust = model.relations.trust
-    for member in model.current_members():
+    for member in voters:
         if member is subject:
             continue
         ctx = VoteContext(
@@ -95,7 +114,7 @@ def decide(model: CollectiveDefenceModel, subject: MemberState, kind: str, trigg
         yes = bool(member.policy.by_decision["vote"].vote(ctx))
         ballots.append(yes)
         rec.event("voted", member, partner=subject, detail=f"{kind}: {'yes' if yes else 'no'}")
-    adopted = passes(model.config.membership.vote, ballots)
+    adopted = passes(model.config.membership.vote, ballots) or (kind == "admission" and not ballots)
     tally = f"{sum(ballots)} of {len(ballots)} in favour ({trigger})"
     if kind == "suspension":
         if adopted:
@@ -107,6 +126,9 @@ def decide(model: CollectiveDefenceModel, subject: MemberState, kind: str, trigg
         rejoining = subject.status == "left"
         set_status(model, subject, "member")
         rec.count("joined" if rejoining else "readmissions")
+        if rejoining:  # a fresh start: a new government, a new accession treaty
+            model.relations.reset_trust(subject.index, model.config.relations.initial_trust)
+            subject.left_month = None
     else:
         subject.status_since = model.month  # applies again after the same wait
     rec.event("admitted" if adopted else "not admitted", subject, detail=tally)

@@ -65,8 +65,8 @@ METRICS: dict[str, tuple[str, str, str]] = {
                               "amendments"),
     "amendments_loosening": ("Adaptation", "amendments adopted towards less commitment",
                              "amendments"),
-    "amended_toward_commitment": ("Adaptation", "the rule moved towards commitment (1) or not",
-                                  "0-1"),
+    "amended_toward_commitment": ("Adaptation", "an amendment towards commitment adopted (1) "
+                                  "or not (0)", "0-1"),
     "first_amendment_month": ("Adaptation", "month of the first amendment adopted", "month"),
     "rule_level_final": ("Adaptation", "the rule in force at the end (0: non-intervention, "
                          "5: collective commitment)", "0-5"),

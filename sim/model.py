@@ -138,9 +138,10 @@ class CollectiveDefenceModel(Model):
             name: frozenset(n.name for n, _ in pairs) for name, pairs in self.neighbours.items()
         }
         self.rule = scenario.rules  # the rule in force: amendments may change it
+        self.rule_label = scenario.rules.preset  # its name: the preset, * once knobs changed
+        self._sharing_group = (self.rule, frozenset(self.rule.sharing_group))
         self.last_proposal: int | None = None  # month of the last amendment put to the vote
         self.proposals_done: set[int] = set()  # scheduled membership proposals already put
-        self.sharing_group = frozenset(scenario.rules.sharing_group)
         self.relations = Relations(scenario.relations, names)
         self.sharing = np.zeros((len(names), len(names)), dtype=bool)
         self.group_trust = self.relations.trust_in_group(self.member_mask())
@@ -201,6 +202,13 @@ class CollectiveDefenceModel(Model):
     def current_members(self) -> list[MemberState]:
         """States still in the group, in scenario order."""
         return [s for s in self.states if s.is_member]
+
+    @property
+    def sharing_group(self) -> frozenset[str]:
+        """The intelligence sub-group of the rule in force."""
+        if self._sharing_group[0] is not self.rule:
+            self._sharing_group = (self.rule, frozenset(self.rule.sharing_group))
+        return self._sharing_group[1]
 
     def member_mask(self) -> np.ndarray:
         """Boolean mask over states: still a member."""
@@ -313,7 +321,7 @@ _STATE_REPORTERS = {
 #: state.
 STEP_REPORTERS = {
     "month": lambda m: m.month,
-    "rule": lambda m: m.rule.preset,
+    "rule": lambda m: m.rule_label,
     **{s.column: _tick(s.counter) for s in COUNTERS},
     **{s.column: _STATE_REPORTERS[s.column] for s in STATE},
 }

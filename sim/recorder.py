@@ -95,6 +95,10 @@ STATE: tuple[Series, ...] = (
 
 COUNTER_NAMES = frozenset(s.counter for s in COUNTERS)
 
+#: How far back the recorder keeps step counts and notes (amendment triggers look back 12
+#: months, or to the previous meeting).
+KEEP_MONTHS = 36
+
 EVENT_COLUMNS = ["month", "event", "member", "partner", "threat_id", "threat_type", "detail"]
 
 
@@ -119,8 +123,8 @@ class Recorder:
         self.month = 0
         self.tick: Counter[str] = Counter()
         self.total: Counter[str] = Counter()
-        self.past: deque[tuple[int, Counter[str]]] = deque(maxlen=600)  # (month, tick)
-        self.notes: deque[tuple[int, str, str]] = deque(maxlen=600)  # (month, what, who)
+        self.past: deque[tuple[int, Counter[str]]] = deque()  # (month, tick), 36 months
+        self.notes: deque[tuple[int, str, str]] = deque()  # (month, what, who), 36 months
         self._log = log
 
     def new_step(self, month: int) -> None:
@@ -128,6 +132,9 @@ class Recorder:
         self.month = month
         self.tick = Counter()
         self.past.append((month, self.tick))
+        for kept in (self.past, self.notes):  # what later phases look back on: 36 months
+            while kept and kept[0][0] <= month - KEEP_MONTHS:
+                kept.popleft()
 
     def since(self, name: str, month: float) -> float:
         """Counter ``name`` summed over the steps after ``month`` (this one included)."""

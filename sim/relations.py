@@ -58,6 +58,12 @@ class Relations:
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(others > 0, total / np.maximum(others, 1), np.nan)
 
+    def reset_trust(self, i: int, value: float) -> None:
+        """State i's trust in every other state, and theirs in it, set to ``value``."""
+        self.trust[i, :] = value
+        self.trust[:, i] = value
+        self.trust[i, i] = 1.0
+
     def trusted_by_group(self, mask: np.ndarray) -> np.ndarray:
         """Each state's mean trust received from the members selected by ``mask``, itself
         excluded (NaN where there is no other member)."""

@@ -66,7 +66,7 @@ def request(model: CollectiveDefenceModel) -> None:
         else:
             continue
         threat.requested_month = month
-        threat.rule = rule.preset
+        threat.rule = model.rule_label
         if terms.blocked:
             threat.collective = "blocked"
             rec.count("requests_blocked")
@@ -107,6 +107,12 @@ def decide(model: CollectiveDefenceModel) -> None:
         terms = rules.terms(
             model.rule, threat.kind, threat.cfg.internal_affair, threat.armed_attack
         )
+        if terms.blocked:  # the rule was amended while the request waited
+            threat.collective = "blocked"
+            model.record.count("requests_blocked")
+            model.record.event("blocked", threat.host, threat=threat, detail=terms.blocked)
+            unanswered(model, threat)
+            continue
         if terms.decision == "consensus" and not meeting_now and not consulted:
             consult(model)
             consulted = True

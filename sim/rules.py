@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from sim.config import RulesConfig
@@ -212,27 +212,3 @@ def credibility(given: float, refused: float) -> float:
 def level(rule: RulesConfig) -> int:
     """The rule's position on the spectrum of presets (0: non_intervention)."""
     return SPECTRUM.index(rule.preset)
-
-
-def amended(rule: RulesConfig, direction: int, knobs: dict[str, Any]) -> RulesConfig | None:
-    """The rule an amendment proposes: one notch along the spectrum (``direction`` +1 or
-    -1; the new preset's knobs, the sub-group kept), or, when tightening with ``knobs``,
-    the current rule with those knobs set. None if there is nothing to propose (the end of
-    the spectrum, or knobs already as proposed)."""
-    from sim.config import RulesConfig
-
-    if direction > 0 and knobs:
-        proposed = RulesConfig.model_validate({**rule.model_dump(), **knobs})
-        return None if proposed == rule else proposed
-    position = level(rule) + direction
-    if not 0 <= position < len(SPECTRUM):
-        return None
-    return RulesConfig.model_validate(
-        {"preset": SPECTRUM[position], "sharing_group": rule.sharing_group}
-    )
-
-
-def changes(old: RulesConfig, new: RulesConfig) -> dict[str, tuple[object, object]]:
-    """Each knob that differs between two rules: (old, new)."""
-    a, b = old.model_dump(), new.model_dump()
-    return {k: (a[k], b[k]) for k in a if a[k] != b[k]}

@@ -93,7 +93,7 @@ class MemberState(FixedAgent):
         self.policy_rng = rng  # the member's own stream: its policies draw only from it
         self.memory: dict[str, Any] = {}  # what it has learnt: plain data, from its policy
         # "member", "candidate" (not joined yet), "suspended" or "left"
-        self.status = "member" if config.joins_month is None else "candidate"
+        self.status = "candidate" if config.joins_month else "member"  # 0: from the start
         self.joins_month = config.joins_month
         self.left_month: int | None = None
         self.status_since = 0  # month of the last change of status

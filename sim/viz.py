@@ -109,7 +109,12 @@ def view_overrides(path: str, **controls: Any) -> list[str]:
         out.append(f"exercises.interval_months={int(controls['exercise_interval_months'])}")
     if controls.get("amendment", KEEP) != KEEP:
         procedure = controls["amendment"]
-        out.append("amendment=null" if procedure == "none" else f"amendment={{vote: {procedure}}}")
+        if procedure == "none":
+            out.append("amendment=null")
+        elif load_scenario(path).amendment is not None:  # keep the file's own triggers
+            out.append(f"amendment.vote={procedure}")
+        else:
+            out.append(f"amendment={{vote: {procedure}}}")
     base = load_scenario(path, out)
     if controls["policy"] != KEEP:
         out += [f"members.{i}.policy={controls['policy']}" for i in range(len(base.members))]

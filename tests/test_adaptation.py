@@ -88,7 +88,8 @@ def test_knobs_can_be_proposed_instead_of_a_notch():
         steps=24,
     )  # fmt: skip
     assert adopted_months(result) == [12]
-    assert result.steps["rule"].iloc[-1] == "non_intervention"  # the same preset...
+    assert result.steps["rule"].iloc[-1] == "non_intervention*"  # the same preset, amended
+    assert result.steps["rule_level"].iloc[-1] == 0
     amended = result.events[result.events["event"] == "amended"]["detail"].iloc[0]
     assert "allowed_help" in amended  # ...with the knob changed
 

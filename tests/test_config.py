@@ -211,6 +211,8 @@ def test_the_teaching_template_writes_out_every_default():
         expected.pop("pairs", None)  # the template's one example pair
         written = {k: v for k, v in written.items() if k != "pairs"}
         assert written == expected, name
+    assert raw["amendment"] == config.AmendmentConfig().model_dump()
+    assert raw["membership"] == config.MembershipConfig().model_dump()
     adversary = config.AdversaryConfig.model_validate(raw["adversaries"][0])
     defaults = config.AdversaryConfig.model_fields
     for field in ("opportunities_per_year", "risk_appetite", "uncertainty", "retaliation"):

@@ -99,7 +99,8 @@ class SelfView:
         readiness: in [0, 1].
         resilience: resilience to non-military threats, in [0, 1].
         intel_capacity: own intelligence capacity, in [0, 1].
-        is_member: False once the state has left the group.
+        is_member: whether it takes part in the group now (False for a state that has not
+            joined yet, is suspended or has left).
         neighbours: members it shares a land or sea border with.
         sharing_group: the rule's intelligence sub-group (empty if none).
         trust: its trust in each other member, in [0, 1].
