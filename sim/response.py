@@ -68,13 +68,19 @@ def request(model: CollectiveDefenceModel) -> None:
         threat.requested_month = month
         threat.rule = model.rule_label
         if terms.blocked:
-            threat.collective = "blocked"
-            rec.count("requests_blocked")
-            rec.event("blocked", host, threat=threat, detail=terms.blocked)
-            unanswered(model, threat)
+            block(model, threat, terms.blocked)
             continue
         threat.collective = "pending"
         threat.decision_due = month + decision_lag(model, terms.decision)
+
+
+def block(model: CollectiveDefenceModel, threat: Threat, reason: str) -> None:
+    """The rule in force bars collective action on this threat: recorded, and the host is
+    left to face it alone."""
+    threat.collective = "blocked"
+    model.record.count("requests_blocked")
+    model.record.event("blocked", threat.host, threat=threat, detail=reason)
+    unanswered(model, threat)
 
 
 def decision_lag(model: CollectiveDefenceModel, decision: str) -> float:
@@ -108,10 +114,7 @@ def decide(model: CollectiveDefenceModel) -> None:
             model.rule, threat.kind, threat.cfg.internal_affair, threat.armed_attack
         )
         if terms.blocked:  # the rule was amended while the request waited
-            threat.collective = "blocked"
-            model.record.count("requests_blocked")
-            model.record.event("blocked", threat.host, threat=threat, detail=terms.blocked)
-            unanswered(model, threat)
+            block(model, threat, terms.blocked)
             continue
         if terms.decision == "consensus" and not meeting_now and not consulted:
             consult(model)
