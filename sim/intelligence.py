@@ -6,47 +6,38 @@ the sharing links it runs on (docs/ODD.md, 7.6).
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.policies import ShareContext
+from sim.policies.base import NameSet, ShareAllContext, share_many
 from sim.states import Views
 
 if TYPE_CHECKING:
     from sim.model import CollectiveDefenceModel
-    from sim.states import MemberState
 
 
-def allowed_pairs(model: CollectiveDefenceModel) -> list[tuple[MemberState, MemberState]]:
-    """Ordered pairs (sharer, receiver) the rule's arrangement allows this month.
+def allowed_pairs(model: CollectiveDefenceModel) -> np.ndarray:
+    """Boolean matrix ``allowed[j, i]``: the rule's arrangement lets j share with i this month.
 
     ``none``: no pair. ``bilateral``: pairs whose mutual trust is at least
     ``intelligence.bilateral_trust``. ``subgroup``: pairs inside ``rules.sharing_group``.
     ``pooled``: every pair of current members.
     """
     arrangement = model.rule.intelligence_sharing
-    members = model.current_members()
+    n = len(model.states)
     if arrangement == "none":
-        return []
-    trust = model.relations.trust
-    threshold = model.config.intelligence.bilateral_trust
-    pairs = []
-    for j in members:
-        for i in members:
-            if i is j:
-                continue
-            if (
-                arrangement == "bilateral"
-                and min(trust[j.index, i.index], trust[i.index, j.index]) < threshold
-            ):
-                continue
-            if arrangement == "subgroup" and not (
-                j.name in model.sharing_group and i.name in model.sharing_group
-            ):
-                continue
-            pairs.append((j, i))
-    return pairs
+        return np.zeros((n, n), dtype=bool)
+    inside = model.member_mask()
+    if arrangement == "subgroup":
+        inside = inside & model.sharing_group_mask
+    allowed = np.outer(inside, inside)
+    np.fill_diagonal(allowed, False)
+    if arrangement == "bilateral":
+        trust = model.relations.trust
+        allowed &= np.minimum(trust, trust.T) >= model.config.intelligence.bilateral_trust
+    return allowed
 
 
 def share(model: CollectiveDefenceModel) -> None:
@@ -54,37 +45,53 @@ def share(model: CollectiveDefenceModel) -> None:
     leak. A leak costs the sharer trust in the leaker and compromises its sources: what
     adversaries and criminal networks learn from it makes them harder for the sharer to see
     (its detection capacity falls by ``leak_compromise`` of what is left, and recovers
-    ``compromise_recovery`` of the loss a month).
+    ``compromise_recovery`` of the loss a month). Within a month the trust that sharing
+    builds comes first, then what leaks cost.
 
-    Sets ``model.sharing[j, i]`` (j passes its intelligence to i) for this month.
+    Each sharer answers for all its partners at once (``share_many``: the policy's
+    many-at-once form where it has one). Sets ``model.sharing[j, i]`` (j passes its
+    intelligence to i) for this month.
     """
     cfg = model.config.intelligence
     rec = model.record
     recovery = 1.0 - (1.0 - cfg.compromise_recovery) ** model.months_per_step
     for state in model.states:
         state.compromise -= recovery * state.compromise
-    model.sharing[:] = False
-    pairs = allowed_pairs(model)
+    before = model.sharing  # last month's links: who shared with whom
+    allowed = allowed_pairs(model)
+    sharing = np.zeros_like(before)
     views = Views()
     arrangement = model.rule.intelligence_sharing
-    links = []
-    for j, i in pairs:
-        ctx = ShareContext(me=views[j], partner=i.name, arrangement=arrangement, rng=j.policy_rng)
-        if j.policy.by_decision["share"].share(ctx):
-            model.sharing[j.index, i.index] = True
-            links.append((j, i))
-    leak_p = 1.0 - (1.0 - cfg.leak_probability) ** model.months_per_step
-    draws = model.streams["leaks"].random(len(links))
-    gain = 1.0 - (1.0 - cfg.sharing_trust_gain) ** model.months_per_step
-    for (j, i), u in zip(links, draws, strict=True):
-        model.relations.gain_trust(i.index, j.index, gain)
-        if u < leak_p:
-            model.relations.lose_trust(j.index, i.index, cfg.leak_trust_penalty)
-            j.compromise += cfg.leak_compromise * (1.0 - j.compromise)
-            rec.count("leaks")
-            rec.event("leak", i, partner=j, detail=f"{i.name} leaked intelligence from {j.name}")
-    for m in model.states:
-        m.shared_with_me = frozenset(
-            model.states[j].name for j in np.flatnonzero(model.sharing[:, m.index])
+    trust = model.relations.trust
+    names = model.names
+    in_group = model.sharing_group_mask
+    for j in np.flatnonzero(allowed.any(axis=1)):
+        sharer = model.states[j]
+        partners = np.flatnonzero(allowed[j])
+        ctx = ShareAllContext(
+            view=functools.partial(views.__getitem__, sharer),
+            partners=names[partners],
+            arrangement=arrangement,
+            rng=sharer.policy_rng,
+            trust=trust[j, partners],
+            shared_with_me=before[partners, j],
+            neighbour=model.adjacency[j, partners],
+            in_sharing_group=in_group[partners],
         )
-    rec.count("sharing_links", len(links))
+        sharing[j, partners] = share_many(sharer.policy.by_decision["share"], ctx)
+    model.sharing = sharing
+    sharers, receivers = np.nonzero(sharing)  # links in order of sharer, then receiver
+    gain = 1.0 - (1.0 - cfg.sharing_trust_gain) ** model.months_per_step
+    trust[receivers, sharers] += gain * (1.0 - trust[receivers, sharers])
+    leak_p = 1.0 - (1.0 - cfg.leak_probability) ** model.months_per_step
+    draws = model.streams["leaks"].random(len(sharers))
+    for k in np.flatnonzero(draws < leak_p):
+        j, i = model.states[sharers[k]], model.states[receivers[k]]
+        model.relations.lose_trust(j.index, i.index, cfg.leak_trust_penalty)
+        j.compromise += cfg.leak_compromise * (1.0 - j.compromise)
+        rec.count("leaks")
+        rec.event("leak", i, partner=j, detail=f"{i.name} leaked intelligence from {j.name}")
+    sharing.flags.writeable = False  # the members' NameSets below are views of it
+    for m in model.states:
+        m.shared_with_me = NameSet(names, model.index_of, sharing[:, m.index])
+    rec.count("sharing_links", len(sharers))

@@ -17,6 +17,8 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from sim.policies import LearnContext, PeerView
 from sim.states import Views
 
@@ -33,17 +35,14 @@ def reflect(model: CollectiveDefenceModel) -> None:
     seen = {
         m: (m.behaviour, m.damage_last_year_pct_gdp(), m.cost_last_year_pct_gdp()) for m in members
     }
+    by_name = {m.name: (m.index, *seen[m]) for m in members}
     new = {}
     for member in members:
         ctx = LearnContext(
             me=views[member],
             my_policy=seen[member][0],
             my_cost_last_year_pct_gdp=seen[member][2],
-            peers={
-                other.name: PeerView(*seen[other], float(trust[member.index, other.index]))
-                for other in members
-                if other is not member
-            },
+            peers=Peers(by_name, trust[member.index].copy(), member.name),
             rng=member.policy_rng,
         )
         memory = member.policy.by_decision["learn"].learn(ctx)
@@ -54,6 +53,31 @@ def reflect(model: CollectiveDefenceModel) -> None:
         member.memory = memory
         if member.behaviour != before:
             model.record.event("learnt", member, detail=f"{before} -> {member.behaviour}")
+
+
+class Peers(Mapping[str, PeerView]):
+    """What a learner sees of the other current members, by name: each PeerView is made
+    when it is looked at (most policies never look), from one snapshot of the year."""
+
+    def __init__(self, seen: Mapping[str, tuple], trust_row: np.ndarray, me: str):
+        self._seen = seen  # name -> (index, policy, damage, cost), shared by all learners
+        self._trust = trust_row
+        self._me = me
+
+    def __getitem__(self, name: str) -> PeerView:
+        if name == self._me:
+            raise KeyError(name)
+        index, *seen = self._seen[name]
+        return PeerView(*seen, float(self._trust[index]))
+
+    def __iter__(self):
+        return (name for name in self._seen if name != self._me)
+
+    def __len__(self) -> int:
+        return len(self._seen) - (self._me in self._seen)
+
+    def __reduce__(self):  # pickles as the plain dict it stands for
+        return (dict, (dict(self),))
 
 
 def checked(memory: object, name: str) -> dict:

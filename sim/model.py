@@ -102,6 +102,8 @@ class CollectiveDefenceModel(Model):
         self.months_per_step = scenario.months_per_step
         self.streams = Streams(self.seed)
         self.finished_threats: list[dict[str, Any]] = []
+        self._members = None  # current members, their mask and index, until one changes
+        self._policy_mix = None  # (current members, rows of the policy mix) until one changes
 
         names = scenario.member_names
         graph = nx.Graph()
@@ -129,6 +131,7 @@ class CollectiveDefenceModel(Model):
             state.cell = cells[member.name]
             self.states.append(state)
         self.by_name = {s.name: s for s in self.states}
+        self.arrival_rates = threats.arrival_rates(scenario.threats, self.states)
         self.adversaries = [Adversary(self, a) for a in scenario.adversaries]
         self.neighbours: dict[str, list[tuple[MemberState, str]]] = {
             name: [(self.by_name[n], graph.edges[name, n]["kind"]) for n in sorted(graph[name])]
@@ -137,9 +140,13 @@ class CollectiveDefenceModel(Model):
         self.neighbour_names = {
             name: frozenset(n.name for n, _ in pairs) for name, pairs in self.neighbours.items()
         }
+        self.names = np.array(names, dtype=object)  # every state's name, by index
+        self.index_of = {name: i for i, name in enumerate(names)}
+        self.adjacency = nx.to_numpy_array(graph, nodelist=names, weight=None) > 0
         self.rule = scenario.rules  # the rule in force: amendments may change it
         self.rule_label = scenario.rules.preset  # its name: the preset, * once knobs changed
         self._sharing_group = (self.rule, frozenset(self.rule.sharing_group))
+        self._sharing_mask = (None, np.zeros(len(names), dtype=bool))
         self.last_proposal: int | None = None  # month of the last amendment put to the vote
         self.proposals_done: set[int] = set()  # scheduled membership proposals already put
         self.relations = Relations(scenario.relations, names)
@@ -189,19 +196,33 @@ class CollectiveDefenceModel(Model):
             amendment.consider(self)
             membership.votes(self)
         self.group_trust = self.relations.trust_in_group(self.member_mask())
+        members_before = self._membership()
         membership.withdrawals(self)
         for state, spent in zip(self.states, self.spent_before, strict=True):
             state.damage_by_month.append(state.damage_step_usd_bn)
             state.cost_by_month.append(state.spent_so_far() - spent)
-        self.group_trust = self.relations.trust_in_group(self.member_mask())
+        if self._membership() is not members_before:  # someone withdrew
+            self.group_trust = self.relations.trust_in_group(self.member_mask())
         self.collect()
         if self.time >= self.config.steps:
             self.running = False  # the scenario's length, for Mesa's runners and viz
 
     # ------------------------------------------------------------------ queries
+    def membership_changed(self) -> None:
+        """Forget what was derived from who is a member (a state's status changed)."""
+        self._members = None
+
+    def _membership(self) -> tuple[list[MemberState], np.ndarray, dict[str, int]]:
+        if self._members is None:
+            members = [s for s in self.states if s.is_member]
+            mask = np.array([s.is_member for s in self.states])
+            mask.flags.writeable = False
+            self._members = (members, mask, {s.name: s.index for s in members})
+        return self._members
+
     def current_members(self) -> list[MemberState]:
         """States still in the group, in scenario order."""
-        return [s for s in self.states if s.is_member]
+        return list(self._membership()[0])
 
     @property
     def sharing_group(self) -> frozenset[str]:
@@ -211,8 +232,20 @@ class CollectiveDefenceModel(Model):
         return self._sharing_group[1]
 
     def member_mask(self) -> np.ndarray:
-        """Boolean mask over states: still a member."""
-        return np.array([s.is_member for s in self.states])
+        """Boolean mask over states: still a member (read-only)."""
+        return self._membership()[1]
+
+    def member_index(self) -> dict[str, int]:
+        """Every current member's name and index, in scenario order (do not change it)."""
+        return self._membership()[2]
+
+    @property
+    def sharing_group_mask(self) -> np.ndarray:
+        """Boolean mask over states: in the rule's intelligence sub-group."""
+        if self._sharing_mask[0] is not self.rule:
+            group = self.sharing_group
+            self._sharing_mask = (self.rule, np.array([s.name in group for s in self.states]))
+        return self._sharing_mask[1]
 
     def active_threats(self) -> list[Threat]:
         """Active threats in order of emergence."""
@@ -222,11 +255,18 @@ class CollectiveDefenceModel(Model):
         """Record the step: Mesa's DataCollector tables, and each member's spending so far
         (to tell next step's costs)."""
         self.datacollector.collect(self)
-        for policy, count in sorted(Counter(s.behaviour for s in self.current_members()).items()):
+        if self._policy_mix is None or self._policy_mix[0] is not self._membership():
+            behaviours = Counter(s.behaviour for s in self.current_members())
+            self._policy_mix = (self._membership(), sorted(behaviours.items()))
+        for policy, count in self._policy_mix[1]:
             self.datacollector.add_table_row(
                 "policy_mix", {"month": self.month, "policy": policy, "members": count}
             )
         self.spent_before = [s.spent_so_far() for s in self.states]
+
+    def behaviour_changed(self) -> None:
+        """Forget the policy mix (a member's memory, hence maybe its behaviour, changed)."""
+        self._policy_mix = None
 
     def threat_table_rows(self) -> list[dict[str, Any]]:
         """Rows of the threats table: finished threats and those still active."""
@@ -310,10 +350,10 @@ _STATE_REPORTERS = {
     "forces_abroad_share": _forces_abroad,
     "mean_trust": _mean_trust,
     "mean_interoperability": _mean_interop,
-    "mean_readiness": lambda m: float(np.mean([s.readiness for s in m.states])),
-    "mean_defence_pct_gdp": lambda m: float(np.mean([s.defence_pct_gdp for s in m.states])),
+    "mean_readiness": lambda m: sum(s.readiness for s in m.states) / len(m.states),
+    "mean_defence_pct_gdp": lambda m: sum(s.defence_pct_gdp for s in m.states) / len(m.states),
     "gdp_usd_bn": lambda m: float(sum(s.gdp_usd_bn for s in m.states)),
-    "members_remaining": lambda m: sum(s.is_member for s in m.states),
+    "members_remaining": lambda m: len(m.member_index()),
     "rule_level": lambda m: float(rules.level(m.rule)),
 }
 

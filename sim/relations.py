@@ -74,8 +74,8 @@ class Relations:
 
     def mean_off_diagonal(self, matrix: np.ndarray, mask: np.ndarray) -> float:
         """Mean of a relation over ordered pairs of distinct members selected by ``mask``."""
-        idx = np.flatnonzero(mask)
-        if len(idx) < 2:
+        n = int(np.count_nonzero(mask))
+        if n < 2:
             return float("nan")
-        sub = matrix[np.ix_(idx, idx)]
-        return float((sub.sum() - np.trace(sub)) / (len(idx) * (len(idx) - 1)))
+        sub = matrix if n == len(mask) else matrix[mask][:, mask]
+        return float((sub.sum() - sub.trace()) / (n * (n - 1)))

@@ -100,16 +100,25 @@ def problem(parameters: Sequence[Parameter]) -> dict[str, Any]:
     }
 
 
-def sample(parameters: Sequence[Parameter], method: str, size: int, seed: int) -> np.ndarray:
+def sample(
+    parameters: Sequence[Parameter],
+    method: str,
+    size: int,
+    seed: int,
+    second_order: bool = False,
+) -> np.ndarray:
     """The sample points: Morris trajectories (``size`` of them, 4 levels) or Saltelli's
-    scheme for Sobol (``size`` base samples, a power of 2)."""
+    scheme for Sobol (``size`` base samples, a power of 2: ``size * (D + 2)`` points for D
+    parameters, ``size * (2 D + 2)`` with ``second_order``)."""
     spec = problem(parameters)
     if method == "morris":
         points = _salib("sample.morris").sample(spec, N=size, num_levels=4, seed=seed)
     elif method == "sobol":
         if size & (size - 1):
             raise SensitivityError(f"--samples {size}: Sobol needs a power of 2 (e.g. 64)")
-        points = _salib("sample.sobol").sample(spec, N=size, calc_second_order=False, seed=seed)
+        points = _salib("sample.sobol").sample(
+            spec, N=size, calc_second_order=second_order, seed=seed
+        )
     else:
         raise SensitivityError(f"unknown method {method!r} (methods: {', '.join(METHODS)})")
     for k, p in enumerate(parameters):
@@ -166,16 +175,20 @@ def analyse(
     method: str,
     metrics: Sequence[str] = OUTCOMES,
     seed: int = 0,
-) -> tuple[pd.DataFrame, list[str]]:
-    """Sensitivity indices of each metric to each parameter, and notes on metrics left out.
+    second_order: bool = False,
+) -> tuple[pd.DataFrame, list[str], pd.DataFrame]:
+    """Sensitivity indices of each metric to each parameter, notes on metrics left out, and
+    (Sobol with ``second_order``) the second-order indices of each pair of parameters.
 
     Returns a long table: ``metric``, ``parameter`` and, for Morris, ``mu``, ``mu_star``,
-    ``mu_star_conf``, ``sigma``; for Sobol, ``S1``, ``S1_conf``, ``ST``, ``ST_conf``.
+    ``mu_star_conf``, ``sigma``; for Sobol, ``S1``, ``S1_conf``, ``ST``, ``ST_conf``. The
+    pairs table has ``metric``, ``parameter_a``, ``parameter_b``, ``S2``, ``S2_conf`` (empty
+    without second-order indices).
     """
     spec = problem(parameters)
     replications = len(runs) // len(points)
     ordered = runs.sort_values("run_id")
-    notes, frames = [], []
+    notes, frames, pairs = [], [], []
     for metric in metrics:
         values = pd.to_numeric(ordered[metric], errors="coerce").to_numpy(float)
         y = values.reshape(len(points), replications).mean(axis=1)
@@ -188,12 +201,24 @@ def analyse(
             cols = {"mu": res["mu"], "mu_star": res["mu_star"],
                     "mu_star_conf": res["mu_star_conf"], "sigma": res["sigma"]}  # fmt: skip
         else:
-            res = _salib("analyze.sobol").analyze(spec, y, calc_second_order=False, seed=seed)
+            res = _salib("analyze.sobol").analyze(
+                spec, y, calc_second_order=second_order, seed=seed
+            )
             cols = {"S1": res["S1"], "S1_conf": res["S1_conf"], "ST": res["ST"],
                     "ST_conf": res["ST_conf"]}  # fmt: skip
+            if second_order:
+                names = spec["names"]
+                pairs += [
+                    {"metric": metric, "parameter_a": names[a], "parameter_b": names[b],
+                     "S2": res["S2"][a, b], "S2_conf": res["S2_conf"][a, b]}
+                    for a in range(len(names)) for b in range(a + 1, len(names))
+                ]  # fmt: skip
         frames.append(pd.DataFrame({"metric": metric, "parameter": spec["names"], **cols}))
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    return table, notes
+    return table, notes, pd.DataFrame(pairs, columns=PAIR_COLUMNS)
+
+
+PAIR_COLUMNS = ["metric", "parameter_a", "parameter_b", "S2", "S2_conf"]
 
 
 @dataclass
@@ -205,6 +230,7 @@ class SensitivityOutcome:
     table: pd.DataFrame
     notes: list[str]
     runs: int
+    pairs: pd.DataFrame  # second-order Sobol indices (empty unless asked for)
 
 
 def run_sensitivity(
@@ -222,6 +248,7 @@ def run_sensitivity(
     scheduler: str | None = None,
     resume: bool = False,
     progress: bool = True,
+    second_order: bool = False,
 ) -> SensitivityOutcome:
     """Sample, run the points as a batch in ``folder``, and analyse; writes
     ``sensitivity.csv`` there.
@@ -240,6 +267,9 @@ def run_sensitivity(
         scheduler: a Dask scheduler address, to run on a cluster instead.
         resume: complete a folder an interrupted analysis left.
         progress: show a progress bar.
+        second_order: Sobol only: also the second-order indices of every pair of parameters
+            (``sensitivity_pairs.csv``; the sample grows from ``size * (D + 2)`` to
+            ``size * (2 D + 2)`` points).
 
     Raises:
         SensitivityError: a bad parameter, metric, method or size, or failed runs.
@@ -248,7 +278,9 @@ def run_sensitivity(
     if unknown:
         raise SensitivityError(f"unknown metric {unknown[0]!r}; see the keys of summary.json")
     size = size or (10 if method == "morris" else 64)
-    points = sample(parameters, method, size, seed)
+    if second_order and method != "sobol":
+        raise SensitivityError("--second-order: only Sobol indices have a second order")
+    points = sample(parameters, method, size, seed, second_order)
     the_plan = build_plan(scenario, parameters, points, replications, seed, steps)
     outcome = run_batch(the_plan, folder, workers=workers, scheduler=scheduler, resume=resume,
                         progress=progress)  # fmt: skip
@@ -257,7 +289,11 @@ def run_sensitivity(
             f"{outcome.failed} runs failed (see {outcome.folder}/runs.parquet); the indices "
             "need every point"
         )
-    table, notes = analyse(outcome.runs, parameters, points, method, metrics, seed)
+    table, notes, pairs = analyse(
+        outcome.runs, parameters, points, method, metrics, seed, second_order
+    )
     table.insert(0, "method", method)
     table.to_csv(Path(folder) / "sensitivity.csv", index=False)
-    return SensitivityOutcome(Path(folder), method, table, notes, len(outcome.runs))
+    if second_order:
+        pairs.to_csv(Path(folder) / "sensitivity_pairs.csv", index=False)
+    return SensitivityOutcome(Path(folder), method, table, notes, len(outcome.runs), pairs)

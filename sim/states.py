@@ -6,6 +6,7 @@ import copy
 import math
 from collections import Counter
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -13,7 +14,7 @@ from mesa.discrete_space import FixedAgent
 
 from sim.config import MemberConfig, PolicySpec
 from sim.policies import Policy, SelfView, make
-from sim.policies.base import DECISIONS
+from sim.policies.base import DECISIONS, ByName
 
 if TYPE_CHECKING:
     from sim.model import CollectiveDefenceModel
@@ -91,9 +92,10 @@ class MemberState(FixedAgent):
         self.exposure = dict(config.exposure)
         self.policy = MemberPolicy(policy)
         self.policy_rng = rng  # the member's own stream: its policies draw only from it
-        self.memory: dict[str, Any] = {}  # what it has learnt: plain data, from its policy
+        self._memory: dict[str, Any] = {}
         # "member", "candidate" (not joined yet), "suspended" or "left"
-        self.status = "candidate" if config.joins_month else "member"  # 0: from the start
+        self._status = "candidate" if config.joins_month else "member"  # 0: from the start
+        self.is_member = self._status == "member"  # takes part in the group now
         self.joins_month = config.joins_month
         self.left_month: int | None = None
         self.status_since = 0  # month of the last change of status
@@ -113,16 +115,32 @@ class MemberState(FixedAgent):
         self.help_given: Counter[str] = Counter()
         self.refused_by: Counter[str] = Counter()
         self.challenged_by: Counter[str] = Counter()
-        self.shared_with_me: frozenset[str] = frozenset()
+        self.shared_with_me: AbstractSet[str] = frozenset()  # who shared with it last month
         self.threats_detected_now = 0  # detected threats hitting it, still active
         self.counts: Counter[str] = Counter()
         self.pct_months = 0.0  # defence % of GDP times months in force, for the mean
         self.gdp_years = 0.0  # GDP times years, summed over steps: the denominator of damage
 
     @property
-    def is_member(self) -> bool:
-        """Whether it takes part in the group now (not a candidate, suspended or gone)."""
-        return self.status == "member"
+    def memory(self) -> dict[str, Any]:
+        """What it has learnt: plain data, from its policy's ``learn`` decision."""
+        return self._memory
+
+    @memory.setter
+    def memory(self, value: dict[str, Any]) -> None:
+        self._memory = value
+        self.model.behaviour_changed()
+
+    @property
+    def status(self) -> str:
+        """``member``, ``candidate`` (not joined yet), ``suspended`` or ``left``."""
+        return self._status
+
+    @status.setter
+    def status(self, value: str) -> None:
+        self._status = value
+        self.is_member = value == "member"
+        self.model.membership_changed()
 
     @property
     def behaviour(self) -> str:
@@ -201,9 +219,7 @@ class MemberState(FixedAgent):
     def view(self) -> SelfView:
         """The read-only snapshot its policies decide on."""
         model = self.model
-        others = [m for m in model.states if m is not self and m.is_member]
-        trust = model.relations.trust[self.index].tolist()
-        interop = model.relations.interoperability[self.index].tolist()
+        index = model.member_index()
         return SelfView(
             name=self.name,
             month=model.month,
@@ -218,8 +234,10 @@ class MemberState(FixedAgent):
             is_member=self.is_member,
             neighbours=model.neighbour_names[self.name],
             sharing_group=model.sharing_group,
-            trust={m.name: trust[m.index] for m in others},
-            interoperability={m.name: interop[m.index] for m in others},
+            trust=ByName(index, model.relations.trust[self.index].copy(), self.name),
+            interoperability=ByName(
+                index, model.relations.interoperability[self.index].copy(), self.name
+            ),
             shared_with_me=self.shared_with_me,
             help_received=dict(self.help_received),
             help_given=dict(self.help_given),

@@ -22,6 +22,9 @@ its behaviour. The checks, each also a function of its own:
   non-negative budget) without raising.
 - :func:`check_determinism`: the same context and generator seed give the same decision,
   and the policy never draws from Python's or NumPy's global random generators.
+- :func:`check_many_at_once`: where the policy has a many-at-once form of a decision
+  that the model uses (``share_all``), it answers, and draws from the generator, exactly
+  as the one-decision method asked once per partner would.
 - :func:`check_picklable`: the policy survives pickling (as batch workers receive it) and
   decides the same afterwards.
 - :func:`check_isolation`: deciding leaves the policy unchanged and holding no context,
@@ -33,7 +36,9 @@ its behaviour. The checks, each also a function of its own:
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import functools
 import gc
 import inspect
 import json
@@ -63,6 +68,7 @@ from sim.policies import (
     VoteContext,
     registry,
 )
+from sim.policies.base import ShareAllContext, has_share_all
 
 #: decision -> (method, what it must return)
 METHODS: dict[str, tuple[str, str]] = {
@@ -372,6 +378,53 @@ def _valid(decision: str, value: Any) -> str:
     return ""
 
 
+def share_all_contexts(seed: int = 0) -> Iterator[ShareAllContext]:
+    """Many-at-once sharing contexts, one per sample member and arrangement, each
+    consistent with its member's view (partners it trusts and does not know, neighbours
+    and not, inside the sharing group and not, who shared with it last month and who did
+    not). Each carries its own generator seeded from ``seed`` and its position."""
+    k = 0
+    for me in _selves():
+        partners = [*me.trust, "Stranger"]  # a partner missing from me.trust counts as 0
+        names = np.array(partners, dtype=object)
+        for arrangement in ("subgroup", "pooled", "bilateral"):
+            k += 1
+            yield ShareAllContext(
+                view=functools.partial(lambda v: v, me),
+                partners=names,
+                arrangement=arrangement,
+                rng=np.random.default_rng([seed, 1000 + k]),
+                trust=np.array([me.trust.get(p, 0.0) for p in partners]),
+                shared_with_me=np.array([p in me.shared_with_me for p in partners]),
+                neighbour=np.array([p in me.neighbours for p in partners]),
+                in_sharing_group=np.array([p in me.sharing_group for p in partners]),
+            )
+
+
+def check_many_at_once(policy: Policy, seed: int = 0) -> list[str]:
+    """Problems with the policy's many-at-once form of a decision (``share_all``): where
+    the model uses it, it must give the answers, and leave the generator in the state,
+    that asking ``share`` once per partner in order would."""
+    if not has_share_all(policy):
+        return []  # the model asks share() once per partner: nothing to compare
+    problems = []
+    for ctx in share_all_contexts(seed):
+        one_by_one = dataclasses.replace(ctx, rng=copy.deepcopy(ctx.rng))
+        try:
+            many = np.asarray(policy.share_all(ctx))
+            single = [policy.share(one_by_one.one(k)) for k in range(len(ctx.partners))]
+        except Exception:  # check_outputs reports these
+            continue
+        where = f"me={ctx.me.name!r} month={ctx.me.month} arrangement={ctx.arrangement!r}"
+        if many.shape != (len(single),) or many.tolist() != [bool(a) for a in single]:
+            problems.append(f"share_all() gave {many.tolist()!r} but share() one partner at a "
+                            f"time gave {[bool(a) for a in single]!r} ({where})")  # fmt: skip
+        elif ctx.rng.bit_generator.state != one_by_one.rng.bit_generator.state:
+            problems.append(f"share_all() drew a different number of random numbers from "
+                            f"ctx.rng than share() one partner at a time ({where})")  # fmt: skip
+    return _dedupe(problems)
+
+
 def check_determinism(policy: Policy, seed: int = 0) -> list[str]:
     """Problems with reproducibility: different decisions for the same context and seed, or
     draws from the global random generators."""
@@ -401,16 +454,16 @@ def check_picklable(policy: Policy, seed: int = 0) -> list[str]:
     """Problems sending the policy to a worker process: it must pickle, and the copy must
     equal the original and decide the same."""
     try:
-        copy = pickle.loads(pickle.dumps(policy))
+        clone = pickle.loads(pickle.dumps(policy))
     except Exception as err:
         return [f"cannot be pickled ({type(err).__name__}: {err}); batch workers need it"]
     problems = []
-    if copy != policy:
+    if clone != policy:
         problems.append("a pickled copy does not compare equal to the original")
     for decision, ctx in sample_contexts(seed):
         method = METHODS[decision][0]
         try:
-            a, b = getattr(policy, method)(_replay(ctx)), getattr(copy, method)(_replay(ctx))
+            a, b = getattr(policy, method)(_replay(ctx)), getattr(clone, method)(_replay(ctx))
         except Exception:  # check_outputs reports these
             continue
         if a != b:
@@ -482,6 +535,7 @@ CHECKS: dict[str, Callable[[Policy], list[str]]] = {
     "interface": check_interface,
     "outputs": check_outputs,
     "determinism": check_determinism,
+    "many_at_once": check_many_at_once,
     "picklable": check_picklable,
     "isolation": check_isolation,
     "in_model": check_in_model,
@@ -531,6 +585,9 @@ class PolicyContract:
 
     def test_determinism(self) -> None:
         self._check("determinism")
+
+    def test_many_at_once(self) -> None:
+        self._check("many_at_once")
 
     def test_picklable(self) -> None:
         self._check("picklable")

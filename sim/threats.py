@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from mesa.discrete_space import FixedAgent
 
 from sim import forces
@@ -222,12 +224,24 @@ def emerge(model: CollectiveDefenceModel) -> None:
     """Threats that just happen: Poisson arrivals per state and type (rate per year times
     the state's exposure), on stream ``arrivals``."""
     rng = model.streams["arrivals"]
+    kinds, rates = model.arrival_rates
     years = model.months_per_step / 12.0
-    for state in model.states:
-        for kind, cfg in model.config.threats.items():
-            lam = cfg.rate * state.exposure.get(kind, 1.0) * years
+    for state, row in zip(model.states, rates.tolist(), strict=True):
+        for kind, rate in zip(kinds, row, strict=True):
+            lam = rate * years
             for _ in range(rng.poisson(lam) if lam > 0 else 0):
+                cfg = model.config.threats[kind]
                 spawn(model, kind, state, rng.gamma(2.0, cfg.initial_size / 2.0))
+
+
+def arrival_rates(
+    threats: Mapping[str, ThreatTypeConfig], states: list[MemberState]
+) -> tuple[list[str], np.ndarray]:
+    """The threat types, and each state's yearly arrival rate of each (the type's rate times
+    the state's exposure to it)."""
+    kinds = list(threats)
+    rates = [[threats[k].rate * s.exposure.get(k, 1.0) for k in kinds] for s in states]
+    return kinds, np.array(rates, dtype=float).reshape(len(states), len(kinds))
 
 
 def spawn(
@@ -261,23 +275,28 @@ def detect(model: CollectiveDefenceModel) -> None:
     rng = model.streams["detection"]
     months = model.months_per_step
     sharing = model.sharing
-    for threat in model.active_threats():
-        if threat.detected:
-            continue
-        host = threat.host
-        base = threat.cfg.detectability * threat.size / threat.cfg.overt_size * months
-        observers = [(host, host.intel_capacity * (1.0 - host.compromise))]
-        for j in sharing[:, host.index].nonzero()[0]:
-            partner = model.states[j]
-            reach = 1.0 if partner.name in model.neighbour_names[host.name] else cfg.remote_reach
-            observers.append((partner, partner.intel_capacity * (1.0 - partner.compromise) * reach))
-        draws = rng.random(len(observers))
-        for (observer, capacity), u in zip(observers, draws, strict=True):
-            if u < 1.0 - math.exp(-base * capacity):
-                mark_detected(
-                    model, threat, observer, "own intelligence" if observer is host else "shared"
-                )
-                break
+    latent = [t for t in model.active_threats() if not t.detected]
+    if not latent:
+        return
+    capacity = np.array([s.intel_capacity * (1.0 - s.compromise) for s in model.states])
+    hosts = np.array([t.host.index for t in latent])
+    base = np.array([t.cfg.detectability * t.size / t.cfg.overt_size * months for t in latent])
+    # Observers of each threat: its host (column 0), then the partners sharing with the host
+    # (column 1 + j for partner j), in that order: one draw each, row by row.
+    observes = np.ones((len(latent), 1 + len(model.states)), dtype=bool)
+    observes[:, 1:] = sharing[:, hosts].T
+    reach = np.where(model.adjacency[hosts], 1.0, cfg.remote_reach)
+    capacities = np.empty(observes.shape)
+    capacities[:, 0] = capacity[hosts]
+    capacities[:, 1:] = capacity * reach
+    draws = np.ones(observes.shape)
+    draws[observes] = rng.random(int(observes.sum()))
+    sees = observes & (draws < 1.0 - np.exp(-base[:, None] * capacities))
+    for row in np.flatnonzero(sees.any(axis=1)):
+        threat, first = latent[row], int(np.argmax(sees[row]))
+        observer = threat.host if first == 0 else model.states[first - 1]
+        how = "own intelligence" if observer is threat.host else "shared"
+        mark_detected(model, threat, observer, how)
 
 
 def mark_detected(model: CollectiveDefenceModel, threat: Threat, by: MemberState, how: str):

@@ -46,6 +46,25 @@ def test_sobol_gives_the_driving_parameter_most_of_the_variance(tmp_path):
     assert table.loc["economy.gdp_growth_pct", "ST"] < 0.2
 
 
+def test_second_order_sobol_indices_cover_every_pair(tmp_path):
+    three = (*TWO, Parameter("exercises.trust_gain", 0.0, 0.1))
+    out = run_sensitivity(TEACHING, tmp_path, method="sobol", size=4, parameters=three,
+                          metrics=["mean_trust"], steps=12, progress=False,
+                          second_order=True)  # fmt: skip
+    assert out.runs == 4 * (2 * len(three) + 2)
+    pairs = pd.read_csv(tmp_path / "sensitivity_pairs.csv")
+    assert len(pairs) == 3 and set(pairs.columns) == {
+        "metric",
+        "parameter_a",
+        "parameter_b",
+        "S2",
+        "S2_conf",
+    }
+    assert set(zip(pairs["parameter_a"], pairs["parameter_b"], strict=True)) == {
+        (three[a].path, three[b].path) for a in range(3) for b in range(a + 1, 3)
+    }
+
+
 def test_sensitivity_command_writes_table_and_figure(tmp_path, capsys):
     out = tmp_path / "s"
     code = main(["sensitivity", str(TEACHING), "--samples", "2", "--steps", "12", "--param",
@@ -70,6 +89,7 @@ def test_sensitivity_command_writes_table_and_figure(tmp_path, capsys):
         (["--param", "relations.initial_trust=0.5:1.5"], "--param relations.initial_trust"),
         (["--method", "sobol", "--samples", "6"], "needs a power of 2"),
         (["--metrics", "damage"], "unknown metric 'damage'"),
+        (["--second-order"], "only Sobol indices have a second order"),
     ],
 )
 def test_bad_set_ups_are_one_clear_error(tmp_path, capsys, args, message):

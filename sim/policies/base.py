@@ -30,9 +30,11 @@ base class gives each decision a neutral default, so a policy overrides only wha
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
@@ -81,6 +83,66 @@ class Contribution:
 NO_HELP = Contribution(support=False)
 #: Let the group act, but give nothing oneself.
 STAND_ASIDE = Contribution(support=True)
+
+
+class ByName(Mapping[str, float]):
+    """A read-only mapping from other members' names to values (trust, interoperability),
+    backed by a snapshot of one row of the model's matrix: built in constant time, looked
+    up like a dict. ``index`` maps every current member's name to its column; ``me`` is
+    left out."""
+
+    __slots__ = ("_index", "_row", "_me")
+
+    def __init__(self, index: Mapping[str, int], row: np.ndarray, me: str):
+        self._index = index
+        self._row = row
+        self._me = me
+
+    def __getitem__(self, name: str) -> float:
+        if name == self._me:
+            raise KeyError(name)
+        return float(self._row[self._index[name]])
+
+    def __iter__(self):
+        return (name for name in self._index if name != self._me)
+
+    def __len__(self) -> int:
+        return len(self._index) - (self._me in self._index)
+
+    def __repr__(self) -> str:
+        return f"ByName({dict(self)!r})"
+
+    def __reduce__(self):  # pickles as the plain dict it stands for
+        return (dict, (dict(self),))
+
+
+class NameSet(AbstractSet[str]):
+    """A read-only set of member names, backed by a boolean mask over all states (e.g.
+    who shared with a member last month): built in constant time, tested like a
+    frozenset. ``names`` lists every state's name in index order."""
+
+    __slots__ = ("_names", "_index", "_mask")
+
+    def __init__(self, names: Sequence[str], index: Mapping[str, int], mask: np.ndarray):
+        self._names = names
+        self._index = index
+        self._mask = mask
+
+    def __contains__(self, name: object) -> bool:
+        k = self._index.get(name)  # type: ignore[call-overload]
+        return k is not None and bool(self._mask[k])
+
+    def __iter__(self):
+        return (self._names[k] for k in np.flatnonzero(self._mask))
+
+    def __len__(self) -> int:
+        return int(np.count_nonzero(self._mask))
+
+    def __repr__(self) -> str:
+        return f"NameSet({set(self)!r})"
+
+    def __reduce__(self):  # pickles as the frozenset it stands for
+        return (frozenset, (frozenset(self),))
 
 
 @dataclass(frozen=True)
@@ -132,7 +194,7 @@ class SelfView:
     sharing_group: frozenset[str]
     trust: Mapping[str, float]
     interoperability: Mapping[str, float]
-    shared_with_me: frozenset[str]
+    shared_with_me: AbstractSet[str]
     help_received: Mapping[str, int]
     help_given: Mapping[str, int]
     refused_by: Mapping[str, int]
@@ -145,7 +207,7 @@ class SelfView:
     @property
     def trust_in_group(self) -> float:
         """Mean trust in the other members (0.5 if there are none)."""
-        return float(np.mean(list(self.trust.values()))) if self.trust else 0.5
+        return float(np.mean(list(self.trust.values()))) if len(self.trust) else 0.5
 
 
 @dataclass(frozen=True)
@@ -189,6 +251,53 @@ class ShareContext:
     partner: str
     arrangement: str
     rng: np.random.Generator
+
+
+@dataclass(frozen=True)
+class ShareAllContext:
+    """Whether to pass this month's intelligence to each of ``partners`` (all the partners
+    the rule lets ``me`` share with), decided at once: the many-at-once form of
+    :class:`ShareContext`, for policies that answer with an array (``Policy.share_all``).
+
+    Attributes:
+        me: the member's view, taken when first looked at (``view``: how to take it).
+        partners: the partners, by name (a NumPy array of names).
+        trust: ``me``'s trust in each partner (aligned with ``partners``).
+        shared_with_me: whether each partner shared with ``me`` last month.
+        neighbour: whether each partner borders ``me``.
+        in_sharing_group: whether each partner is in the rule's sharing sub-group.
+    """
+
+    view: Callable[[], SelfView] = field(repr=False)
+    partners: Sequence[str]
+    arrangement: str
+    rng: np.random.Generator
+    trust: np.ndarray
+    shared_with_me: np.ndarray
+    neighbour: np.ndarray
+    in_sharing_group: np.ndarray
+
+    @functools.cached_property
+    def me(self) -> SelfView:
+        """The member's view (most array answers never need it, so it is taken lazily)."""
+        return self.view()
+
+    def one(self, k: int) -> ShareContext:
+        """The single-decision context for partner ``k`` (same generator)."""
+        return ShareContext(
+            me=self.me, partner=str(self.partners[k]), arrangement=self.arrangement, rng=self.rng
+        )
+
+    def subset(self, mask: np.ndarray) -> ShareAllContext:
+        """The same decision restricted to the partners selected by ``mask``."""
+        return dataclasses.replace(
+            self,
+            partners=np.asarray(self.partners, dtype=object)[mask],
+            trust=self.trust[mask],
+            shared_with_me=self.shared_with_me[mask],
+            neighbour=self.neighbour[mask],
+            in_sharing_group=self.in_sharing_group[mask],
+        )
 
 
 @dataclass(frozen=True)
@@ -358,6 +467,15 @@ class Policy:
         """Share this month's intelligence with ``ctx.partner``?"""
         return True
 
+    def share_all(self, ctx: ShareAllContext) -> np.ndarray:
+        """Optional: every answer of :meth:`share` for ``ctx.partners`` at once, as a boolean
+        array, drawing from ``ctx.rng`` exactly as calling :meth:`share` on each partner in
+        order would. The model uses it when the class that defines it also defines (or
+        inherits from the same class) :meth:`share`; otherwise it asks :meth:`share` once
+        per partner. A policy that overrides only :meth:`share` needs nothing more.
+        """
+        return np.ones(len(ctx.partners), dtype=bool)
+
     def join_exercise(self, ctx: ExerciseContext) -> bool:
         """Join the exercise?"""
         return True
@@ -434,6 +552,39 @@ class Policy:
             for f in dataclasses.fields(cls)
             if f.init
         }
+
+
+def _definer(cls: type, method: str) -> type:
+    """The class in ``cls``'s method resolution order that defines ``method``."""
+    return next(k for k in cls.__mro__ if method in vars(k))
+
+
+@functools.cache
+def _share_all_answers_for_share(cls: type) -> bool:
+    return issubclass(_definer(cls, "share_all"), _definer(cls, "share"))
+
+
+def has_share_all(policy: Policy) -> bool:
+    """Whether ``policy.share_all`` answers for its own ``share``: defined by the class
+    that defines ``share`` or by a subclass of it (a subclass that overrides only
+    ``share`` does not inherit its parent's many-at-once form)."""
+    return _share_all_answers_for_share(type(policy))
+
+
+def share_many(policy: Policy, ctx: ShareAllContext) -> np.ndarray:
+    """``policy``'s answers for every partner in ``ctx``: its many-at-once form where it
+    answers for its ``share`` (:func:`has_share_all`), else one ``share`` call per partner."""
+    if len(ctx.partners) == 0:
+        return np.zeros(0, dtype=bool)
+    if has_share_all(policy):
+        answers = np.asarray(policy.share_all(ctx), dtype=bool)
+        if answers.shape != (len(ctx.partners),):
+            raise ValueError(
+                f"{type(policy).__qualname__}.share_all returned shape {answers.shape}, "
+                f"expected ({len(ctx.partners)},)"
+            )
+        return answers
+    return np.array([bool(policy.share(ctx.one(k))) for k in range(len(ctx.partners))])
 
 
 def effort(ctx: ResponseContext, amount: float) -> Contribution:

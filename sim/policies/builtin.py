@@ -6,6 +6,8 @@ import dataclasses
 import functools
 from dataclasses import dataclass
 
+import numpy as np
+
 from sim.policies.base import (
     NO_HELP,
     STAND_ASIDE,
@@ -16,10 +18,12 @@ from sim.policies.base import (
     Policy,
     RequestContext,
     ResponseContext,
+    ShareAllContext,
     ShareContext,
     VoteContext,
     check_range,
     effort,
+    share_many,
 )
 from sim.policies.registry import make, register, registered
 
@@ -105,6 +109,9 @@ class FreeRider(Policy):
     def share(self, ctx: ShareContext) -> bool:
         return bool(ctx.rng.random() < self.share_probability)
 
+    def share_all(self, ctx: ShareAllContext) -> np.ndarray:
+        return ctx.rng.random(len(ctx.partners)) < self.share_probability
+
     def join_exercise(self, ctx: ExerciseContext) -> bool:
         return bool(ctx.rng.random() < self.join_probability)
 
@@ -163,6 +170,13 @@ class Reciprocal(Policy):
         if first_step and me.trust.get(ctx.partner, 0.0) >= self.trust_to_open:
             return True
         return bool(ctx.rng.random() < self.forgiveness)
+
+    def share_all(self, ctx: ShareAllContext) -> np.ndarray:
+        first_step = ctx.me.month <= ctx.me.months_per_step
+        answers = ctx.shared_with_me | (first_step & (ctx.trust >= self.trust_to_open))
+        undecided = ~answers
+        answers[undecided] = ctx.rng.random(int(undecided.sum())) < self.forgiveness
+        return answers
 
     def join_exercise(self, ctx: ExerciseContext) -> bool:
         return ctx.me.trust_in_group >= self.trust_to_open or bool(
@@ -268,6 +282,9 @@ class SelfInterested(Policy):
     def share(self, ctx: ShareContext) -> bool:
         return ctx.partner in ctx.me.neighbours or ctx.me.trust.get(ctx.partner, 0.0) >= 0.6
 
+    def share_all(self, ctx: ShareAllContext) -> np.ndarray:
+        return ctx.neighbour | (ctx.trust >= 0.6)
+
     def join_exercise(self, ctx: ExerciseContext) -> bool:
         return ctx.me.active_threats > 0 or ctx.me.damage_last_year_pct_gdp > 0.0
 
@@ -371,6 +388,9 @@ class SovereigntyFirst(Policy):
             ctx.partner in me.sharing_group or me.trust.get(ctx.partner, 0.0) >= self.trust_to_share
         )
 
+    def share_all(self, ctx: ShareAllContext) -> np.ndarray:
+        return ctx.in_sharing_group | (ctx.trust >= self.trust_to_share)
+
     def join_exercise(self, ctx: ExerciseContext) -> bool:
         return ctx.kind == "non_combat"
 
@@ -449,6 +469,9 @@ class Adaptive(Policy):
 
     def share(self, ctx: ShareContext) -> bool:
         return self.follows(ctx.me.memory).share(ctx)
+
+    def share_all(self, ctx: ShareAllContext) -> np.ndarray:
+        return share_many(self.follows(ctx.me.memory), ctx)
 
     def join_exercise(self, ctx: ExerciseContext) -> bool:
         return self.follows(ctx.me.memory).join_exercise(ctx)

@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from sim.policies.base import (
     BudgetContext,
     Contribution,
@@ -22,8 +24,10 @@ from sim.policies.base import (
     Policy,
     RequestContext,
     ResponseContext,
+    ShareAllContext,
     ShareContext,
     VoteContext,
+    share_many,
 )
 from sim.policies.registry import PolicyError, make, register
 
@@ -56,6 +60,9 @@ class Wrapper(Policy):
 
     def share(self, ctx: ShareContext) -> bool:
         return self.wrapped.share(ctx)
+
+    def share_all(self, ctx: ShareAllContext) -> np.ndarray:
+        return share_many(self.wrapped, ctx)
 
     def join_exercise(self, ctx: ExerciseContext) -> bool:
         return self.wrapped.join_exercise(ctx)
@@ -100,3 +107,10 @@ class ShareWithin(Wrapper):
 
     def share(self, ctx: ShareContext) -> bool:
         return ctx.partner in self.circle and self.wrapped.share(ctx)
+
+    def share_all(self, ctx: ShareAllContext) -> np.ndarray:
+        inside = np.array([p in self.circle for p in ctx.partners], dtype=bool)
+        answers = np.zeros(len(ctx.partners), dtype=bool)
+        if inside.any():
+            answers[inside] = share_many(self.wrapped, ctx.subset(inside))
+        return answers
