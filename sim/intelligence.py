@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.policies.base import NameSet, ShareAllContext, share_many
+from sim.policies.base import NameSet, ShareAllContext, share_many, snapshot
 from sim.states import Views
 
 if TYPE_CHECKING:
@@ -68,7 +68,8 @@ def share(model: CollectiveDefenceModel) -> None:
     for j in np.flatnonzero(allowed.any(axis=1)):
         sharer = model.states[j]
         partners = np.flatnonzero(allowed[j])
-        ctx = ShareAllContext(
+        ctx = snapshot(
+            ShareAllContext,
             view=functools.partial(views.__getitem__, sharer),
             partners=names[partners],
             arrangement=arrangement,

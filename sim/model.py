@@ -102,6 +102,7 @@ class CollectiveDefenceModel(Model):
         self.months_per_step = scenario.months_per_step
         self.streams = Streams(self.seed)
         self.finished_threats: list[dict[str, Any]] = []
+        self._month = 0
         self._members = None  # current members, their mask and index, until one changes
         self._policy_mix = None  # (current members, rows of the policy mix) until one changes
 
@@ -165,8 +166,9 @@ class CollectiveDefenceModel(Model):
     # ------------------------------------------------------------------ time
     @property
     def month(self) -> int:
-        """Months elapsed since the start."""
-        return int(round(self.time)) * self.months_per_step
+        """Months elapsed since the start (Mesa's time in steps, times the step's length;
+        taken as each step starts, as time stands still within a step)."""
+        return self._month
 
     def _due(self, interval_months: int) -> bool:
         """Whether a schedule of ``interval_months`` falls within the step just taken."""
@@ -175,6 +177,7 @@ class CollectiveDefenceModel(Model):
 
     def step(self) -> None:
         """One time step (a month by default), phase by phase as docs/ODD.md, section 3."""
+        self._month = int(round(self.time)) * self.months_per_step
         self.record.new_step(self.month)
         membership.arrivals(self)
         economy.advance(self)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from sim import forces, rules, threats
 from sim.policies import Contribution, RequestContext, ResponseContext
+from sim.policies.base import snapshot
 from sim.states import Views
 
 if TYPE_CHECKING:
@@ -38,15 +39,21 @@ def request(model: CollectiveDefenceModel) -> None:
     rule = model.rule
     rec = model.record
     month = model.month
+    candidates = [
+        t
+        for t in model.active_threats()
+        if t.detected_month is not None and t.request is None and t.host.is_member
+    ]
+    if not candidates:
+        return
     views = Views()
     own = threats.own_means(model)
-    for threat in model.active_threats():
+    for threat in candidates:
         host = threat.host
-        if not threat.detected or threat.request is not None or not host.is_member:
-            continue
         terms = rules.terms(rule, threat.kind, threat.cfg.internal_affair, threat.armed_attack)
         removal = cfg.counter_rate * threat.strength(own.get(threat, 0.0), month)
-        ctx = RequestContext(
+        ctx = snapshot(
+            RequestContext,
             me=views[host],
             threat=threat.view(),
             own_power=removal,
@@ -153,35 +160,43 @@ def act(
     targets = set(threat.adversary.config.targets) if threat.adversary is not None else set()
     allowed = terms.allowed_help
     offers: dict[MemberState, Contribution] = {}
+    near = model.neighbour_names[host.name]
+    trust = model.relations.trust
+    respond = "respond"
     for member in others:
-        free = {kind: member.available(kind) for kind in forces.KINDS}
-        ctx = ResponseContext(
+        military, civil = member.available("military"), member.available("civil")
+        ctx = snapshot(
+            ResponseContext,
             me=views[member],
             threat=tv,
             obligated=terms.obligated,
             allowed=allowed,
-            host_is_neighbour=member.name in model.neighbour_names[host.name],
-            host_trust=float(model.relations.trust[member.index, host.index]),
-            cost_per_step_usd_bn=(free["military"] + free["civil"])
+            host_is_neighbour=member.name in near,
+            host_trust=float(trust[member.index, host.index]),
+            cost_per_step_usd_bn=(military + civil)
             * cfg.deployment_cost
             * model.months_per_step
             / 12.0,
             rng=member.policy_rng,
-            available_military_usd_bn=free["military"],
-            available_civil_usd_bn=free["civil"],
+            available_military_usd_bn=military,
+            available_civil_usd_bn=civil,
             adversary_targets_me=member.name in targets,
             deploy_months=cfg.deploy_months * (1.0 - interop[host.index, member.index]),
         )
-        offer = member.policy.by_decision["respond"].respond(ctx)
+        offer = member.policy.by_decision[respond].respond(ctx)
         if not isinstance(offer, Contribution):
             raise TypeError(
                 f"policy of {member.name}: respond() returned {offer!r}, not a Contribution"
             )
-        offers[member] = Contribution(
-            support=offer.support,
-            military=offer.military if "military" in allowed else 0.0,
-            non_military=offer.non_military if "non_military" in allowed else 0.0,
-        )
+        if (offer.military and "military" not in allowed) or (
+            offer.non_military and "non_military" not in allowed
+        ):  # the rule allows no such help: only what it allows counts
+            offer = Contribution(
+                support=offer.support,
+                military=offer.military if "military" in allowed else 0.0,
+                non_military=offer.non_military if "non_military" in allowed else 0.0,
+            )
+        offers[member] = offer
     threat.decided_month = month
     rec.count("decisions")
     votes = [c.support for c in offers.values()]

@@ -14,7 +14,7 @@ from mesa.discrete_space import FixedAgent
 
 from sim.config import MemberConfig, PolicySpec
 from sim.policies import Policy, SelfView, make
-from sim.policies.base import DECISIONS, ByName
+from sim.policies.base import DECISIONS, ByName, snapshot
 
 if TYPE_CHECKING:
     from sim.model import CollectiveDefenceModel
@@ -220,7 +220,8 @@ class MemberState(FixedAgent):
         """The read-only snapshot its policies decide on."""
         model = self.model
         index = model.member_index()
-        return SelfView(
+        return snapshot(
+            SelfView,
             name=self.name,
             month=model.month,
             months_per_step=model.months_per_step,

@@ -24,6 +24,7 @@ from mesa.discrete_space import FixedAgent
 from sim import forces
 from sim.config import ThreatTypeConfig
 from sim.policies import ThreatView
+from sim.policies.base import snapshot
 
 if TYPE_CHECKING:
     from sim.adversaries import Adversary
@@ -119,7 +120,8 @@ class Threat(FixedAgent):
 
     def view(self) -> ThreatView:
         """What policies may know about it."""
-        return ThreatView(
+        return snapshot(
+            ThreatView,
             id=self.unique_id,
             type=self.kind,
             host=self.host.name,
@@ -225,13 +227,14 @@ def emerge(model: CollectiveDefenceModel) -> None:
     the state's exposure), on stream ``arrivals``."""
     rng = model.streams["arrivals"]
     kinds, rates = model.arrival_rates
-    years = model.months_per_step / 12.0
-    for state, row in zip(model.states, rates.tolist(), strict=True):
-        for kind, rate in zip(kinds, row, strict=True):
-            lam = rate * years
-            for _ in range(rng.poisson(lam) if lam > 0 else 0):
-                cfg = model.config.threats[kind]
-                spawn(model, kind, state, rng.gamma(2.0, cfg.initial_size / 2.0))
+    poisson = rng.poisson
+    yearly = (rates * (model.months_per_step / 12.0)).tolist()
+    for state, row in zip(model.states, yearly, strict=True):
+        for kind, lam in zip(kinds, row, strict=True):
+            if lam > 0:
+                for _ in range(poisson(lam)):
+                    size = rng.gamma(2.0, model.config.threats[kind].initial_size / 2.0)
+                    spawn(model, kind, state, size)
 
 
 def arrival_rates(
@@ -313,14 +316,16 @@ def own_means(model: CollectiveDefenceModel) -> dict[Threat, float]:
     """The means each host puts into each of its detected threats: all it has at home of
     the threat's kind (military or civil), shared among its threats of that kind in
     proportion to their sizes."""
-    by_host: dict[tuple[MemberState, str], list[Threat]] = defaultdict(list)
+    by_host: dict[tuple[MemberState, bool], list[Threat]] = defaultdict(list)
     for threat in model.active_threats():
-        if threat.detected:
-            kind = "military" if threat.cfg.military else "civil"
-            by_host[threat.host, kind].append(threat)
+        if threat.detected_month is not None:
+            by_host[threat.host, threat.cfg.military].append(threat)
     out: dict[Threat, float] = {}
-    for (host, kind), threats in by_host.items():
-        have = host.available(kind)
+    for (host, military), threats in by_host.items():
+        have = host.available("military" if military else "civil")
+        if len(threats) == 1:
+            out[threats[0]] = have
+            continue
         total = sum(t.size for t in threats)
         for t in threats:
             out[t] = have * t.size / total if total > 0 else have / len(threats)
@@ -330,7 +335,7 @@ def own_means(model: CollectiveDefenceModel) -> dict[Threat, float]:
 def evolve(model: CollectiveDefenceModel) -> None:
     """One step of every active threat: damage, response and growth, becoming overt,
     spill-over, resolution."""
-    cfg = model.config.response
+    counter_rate = model.config.response.counter_rate
     months = model.months_per_step
     month = model.month
     rec = model.record
@@ -339,13 +344,14 @@ def evolve(model: CollectiveDefenceModel) -> None:
     burn_out(model, threats)
     # Damage, on the size at the start of the step, bounded by what the host produces in
     # the step: raw damages add up, and their total saturates smoothly at that output.
-    raw: dict[Threat, float] = {}
+    raw: list[float] = []
     raw_by_host: dict[MemberState, float] = defaultdict(float)
     for threat in threats:
-        host = threat.host
-        mitigation = 1.0 if threat.cfg.military else 1.0 - 0.5 * host.resilience
-        raw[threat] = threat.cfg.damage_rate * threat.size * host.gdp_usd_bn * mitigation * months
-        raw_by_host[host] += raw[threat]
+        host, cfg = threat.host, threat.cfg
+        mitigation = 1.0 if cfg.military else 1.0 - 0.5 * host.resilience
+        damage = cfg.damage_rate * threat.size * host.gdp_usd_bn * mitigation * months
+        raw.append(damage)
+        raw_by_host[host] += damage
     bounded = {}
     for host, total in raw_by_host.items():
         output = host.gdp_usd_bn * months / 12.0
@@ -353,34 +359,37 @@ def evolve(model: CollectiveDefenceModel) -> None:
     for state in model.states:
         state.damage_step_usd_bn = 0.0
     active_kinds = {(t.host.name, t.kind) for t in threats}
-    for threat in threats:
-        host = threat.host
-        damage = raw[threat] * bounded[host]
+    for threat, raw_damage in zip(threats, raw, strict=True):
+        host, cfg = threat.host, threat.cfg
+        damage = raw_damage * bounded[host]
         threat.damage_usd_bn += damage
         host.damage_usd_bn += damage
         host.damage_step_usd_bn += damage
         rec.add("damage", damage)
         # Response and growth.
-        if threat.detected:
+        detected = threat.detected_month is not None
+        if detected:
             strength = threat.strength(own.get(threat, 0.0), month)
-            if threat.first_help_month is None and any(
-                month >= d.arrives and d.total > 0 for d in threat.helpers.values()
+            if (
+                threat.first_help_month is None
+                and threat.helpers
+                and any(month >= d.arrives and d.total > 0 for d in threat.helpers.values())
             ):
                 threat.first_help_month = month
         else:
             strength = 0.0
         grown = threat.size * (1.0 + threat.growth) ** months
-        threat.size = max(
-            0.0, min(threat.cfg.max_size, grown) - cfg.counter_rate * strength * months
-        )
-        threat.peak_size = max(threat.peak_size, threat.size)
-        if threat.overt:
+        size = max(0.0, min(cfg.max_size, grown) - counter_rate * strength * months)
+        threat.size = size
+        if size > threat.peak_size:
+            threat.peak_size = size
+        if size >= cfg.overt_size:
             if threat.overt_month is None:
                 threat.overt_month = month
-            if not threat.detected:
+            if not detected:
                 mark_detected(model, threat, host, "overt")
             spill(model, threat, active_kinds)
-        if threat.size < threat.cfg.resolved_below:
+        if size < cfg.resolved_below:
             resolve(model, threat)
 
 
@@ -388,11 +397,16 @@ def burn_out(model: CollectiveDefenceModel, threats: list[Threat]) -> None:
     """Threats that just happen burn out by themselves after ``lifetime_months`` on average
     (campaigns lose steam, epidemics run their course); from then on they decline. An
     outside power's challenges end when it stops pressing them (``sim.adversaries``)."""
-    rng = model.streams["lifetimes"]
-    for threat in threats:
-        lifetime = threat.cfg.lifetime_months
-        natural = threat.sustained and threat.adversary is None and lifetime is not None
-        if natural and rng.random() < -math.expm1(-model.months_per_step / lifetime):
+    natural = [
+        t
+        for t in threats
+        if t.sustained and t.adversary is None and t.cfg.lifetime_months is not None
+    ]
+    if not natural:
+        return
+    draws = model.streams["lifetimes"].random(len(natural))
+    for threat, u in zip(natural, draws.tolist(), strict=True):
+        if u < -math.expm1(-model.months_per_step / threat.cfg.lifetime_months):
             threat.sustained = False
 
 
