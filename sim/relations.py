@@ -40,6 +40,12 @@ class Relations:
         if i != j:
             self.trust[i, j] = max(0.0, self.trust[i, j] - amount)
 
+    def lose_trust_of(self, observers: np.ndarray, j: int, amount: float) -> None:
+        """Every observer's trust in j falls by ``amount`` (not below 0): a reputation lost
+        before all of them at once (``observers``: their indices; j itself is left out)."""
+        idx = observers[observers != j]
+        self.trust[idx, j] = np.maximum(0.0, self.trust[idx, j] - amount)
+
     def gain_among(self, members: list[int], trust_share: float, interop_share: float) -> None:
         """Every pair among ``members`` gains trust and interoperability (exercises)."""
         if len(members) < 2:

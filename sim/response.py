@@ -15,6 +15,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from sim import forces, rules, threats
 from sim.policies import Contribution, RequestContext, ResponseContext
 from sim.policies.base import snapshot
@@ -328,9 +330,9 @@ def refuse(model: CollectiveDefenceModel, threat: Threat, member: MemberState, a
         rec.count("abandonments")
         rec.note("abandoned", host.name)
         model.relations.lose_trust(host.index, member.index, cfg.abandonment_trust_penalty)
-        for other in model.current_members():
-            if other is not host and other is not member:
-                model.relations.lose_trust(other.index, member.index, cfg.reputation_penalty)
+        observers = np.flatnonzero(model.member_mask())
+        observers = observers[observers != host.index]
+        model.relations.lose_trust_of(observers, member.index, cfg.reputation_penalty)
         rec.event("abandoned", member, partner=host, threat=threat)
     else:
         rec.event("refused", member, partner=host, threat=threat)
