@@ -6,7 +6,6 @@ the sharing links it runs on (docs/ODD.md, 7.6).
 
 from __future__ import annotations
 
-import functools
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -18,7 +17,7 @@ if TYPE_CHECKING:
     from sim.model import CollectiveDefenceModel
 
 
-def allowed_pairs(model: CollectiveDefenceModel) -> np.ndarray:
+def allowed_links(model: CollectiveDefenceModel) -> np.ndarray:
     """Boolean matrix ``allowed[j, i]``: the rule's arrangement lets j share with i this month.
 
     ``none``: no pair. ``bilateral``: pairs whose mutual trust is at least
@@ -49,8 +48,8 @@ def share(model: CollectiveDefenceModel) -> None:
     builds comes first, then what leaks cost.
 
     Each sharer answers for all its partners at once (``share_many``: the policy's
-    many-at-once form where it has one). Sets ``model.sharing[j, i]`` (j passes its
-    intelligence to i) for this month.
+    many-at-once form where it has one). Replaces ``model.sharing`` with this month's links,
+    read-only: ``sharing[j, i]``, j passes its intelligence to i.
     """
     cfg = model.config.intelligence
     rec = model.record
@@ -58,7 +57,7 @@ def share(model: CollectiveDefenceModel) -> None:
     for state in model.states:
         state.compromise -= recovery * state.compromise
     before = model.sharing  # last month's links: who shared with whom
-    allowed = allowed_pairs(model)
+    allowed = allowed_links(model)
     sharing = np.zeros_like(before)
     views = Views()
     arrangement = model.rule.intelligence_sharing
@@ -70,7 +69,7 @@ def share(model: CollectiveDefenceModel) -> None:
         partners = np.flatnonzero(allowed[j])
         ctx = snapshot(
             ShareAllContext,
-            view=functools.partial(views.__getitem__, sharer),
+            me=views[sharer],
             partners=names[partners],
             arrangement=arrangement,
             rng=sharer.policy_rng,

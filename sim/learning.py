@@ -81,12 +81,23 @@ class Peers(Mapping[str, PeerView]):
 
 
 def checked(memory: object, name: str) -> dict:
-    """A copy of ``memory`` if it is plain data (a mapping that JSON can hold)."""
+    """A copy of ``memory`` if it is plain data (a mapping that JSON can hold); mappings in
+    it (a view's ``trust``, say) are copied as plain dicts."""
     if not isinstance(memory, Mapping):
         raise TypeError(f"policy of {name}: learn() returned {memory!r}, not a mapping or None")
+    memory = _plain(memory)
     try:
         json.dumps(memory)
     except (TypeError, ValueError) as err:
         raise TypeError(f"policy of {name}: learn() returned a memory that is not plain data "
                         f"(numbers, text, lists, mappings): {err}") from None  # fmt: skip
-    return copy.deepcopy(dict(memory))
+    return copy.deepcopy(memory)
+
+
+def _plain(value: object) -> object:
+    """``value`` with every mapping in it turned into a dict (lists and tuples kept)."""
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_plain(item) for item in value)
+    return value

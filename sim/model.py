@@ -7,6 +7,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import networkx as nx
@@ -38,6 +39,7 @@ from sim.config import (
     override_text,
     validate,
 )
+from sim.policies.base import NameSet
 from sim.recorder import COUNTERS, EVENT_COLUMNS, STATE, Recorder
 from sim.relations import Relations
 from sim.states import MemberState, derived_intel_capacity
@@ -132,6 +134,8 @@ class CollectiveDefenceModel(Model):
             state.cell = cells[member.name]
             self.states.append(state)
         self.by_name = {s.name: s for s in self.states}
+        # each state's yearly rate of each threat type: fixed for the run, as are the
+        # scenario's threat types and the states' exposure to them
         self.arrival_rates = threats.arrival_rates(scenario.threats, self.states)
         self.adversaries = [Adversary(self, a) for a in scenario.adversaries]
         self.neighbours: dict[str, list[tuple[MemberState, str]]] = {
@@ -151,7 +155,10 @@ class CollectiveDefenceModel(Model):
         self.last_proposal: int | None = None  # month of the last amendment put to the vote
         self.proposals_done: set[int] = set()  # scheduled membership proposals already put
         self.relations = Relations(scenario.relations, names)
-        self.sharing = np.zeros((len(names), len(names)), dtype=bool)
+        self.sharing = np.zeros((len(names), len(names)), dtype=bool)  # j shares with i
+        self.sharing.flags.writeable = False  # each month's links replace the last's
+        for state in self.states:
+            state.shared_with_me = NameSet(self.names, self.index_of, self.sharing[:, state.index])
         self.group_trust = self.relations.trust_in_group(self.member_mask())
 
         self.datacollector = DataCollector(
@@ -220,7 +227,8 @@ class CollectiveDefenceModel(Model):
             members = [s for s in self.states if s.is_member]
             mask = np.array([s.is_member for s in self.states])
             mask.flags.writeable = False
-            self._members = (members, mask, {s.name: s.index for s in members})
+            index = MappingProxyType({s.name: s.index for s in members})
+            self._members = (members, mask, index)
         return self._members
 
     def current_members(self) -> list[MemberState]:
@@ -238,8 +246,8 @@ class CollectiveDefenceModel(Model):
         """Boolean mask over states: still a member (read-only)."""
         return self._membership()[1]
 
-    def member_index(self) -> dict[str, int]:
-        """Every current member's name and index, in scenario order (do not change it)."""
+    def member_index(self) -> Mapping[str, int]:
+        """Every current member's name and index, in scenario order (read-only)."""
         return self._membership()[2]
 
     @property
@@ -247,7 +255,9 @@ class CollectiveDefenceModel(Model):
         """Boolean mask over states: in the rule's intelligence sub-group."""
         if self._sharing_mask[0] is not self.rule:
             group = self.sharing_group
-            self._sharing_mask = (self.rule, np.array([s.name in group for s in self.states]))
+            mask = np.array([s.name in group for s in self.states])
+            mask.flags.writeable = False
+            self._sharing_mask = (self.rule, mask)
         return self._sharing_mask[1]
 
     def active_threats(self) -> list[Threat]:
@@ -353,8 +363,8 @@ _STATE_REPORTERS = {
     "forces_abroad_share": _forces_abroad,
     "mean_trust": _mean_trust,
     "mean_interoperability": _mean_interop,
-    "mean_readiness": lambda m: sum(s.readiness for s in m.states) / len(m.states),
-    "mean_defence_pct_gdp": lambda m: sum(s.defence_pct_gdp for s in m.states) / len(m.states),
+    "mean_readiness": lambda m: float(np.mean([s.readiness for s in m.states])),
+    "mean_defence_pct_gdp": lambda m: float(np.mean([s.defence_pct_gdp for s in m.states])),
     "gdp_usd_bn": lambda m: float(sum(s.gdp_usd_bn for s in m.states)),
     "members_remaining": lambda m: len(m.member_index()),
     "rule_level": lambda m: float(rules.level(m.rule)),

@@ -83,5 +83,5 @@ class Relations:
         n = int(np.count_nonzero(mask))
         if n < 2:
             return float("nan")
-        sub = matrix if n == len(mask) else matrix[mask][:, mask]
+        sub = matrix if n == len(mask) else matrix[np.ix_(mask, mask)]
         return float((sub.sum() - sub.trace()) / (n * (n - 1)))

@@ -164,7 +164,6 @@ def act(
     offers: dict[MemberState, Contribution] = {}
     near = model.neighbour_names[host.name]
     trust = model.relations.trust
-    respond = "respond"
     for member in others:
         military, civil = member.available("military"), member.available("civil")
         ctx = snapshot(
@@ -185,7 +184,7 @@ def act(
             adversary_targets_me=member.name in targets,
             deploy_months=cfg.deploy_months * (1.0 - interop[host.index, member.index]),
         )
-        offer = member.policy.by_decision[respond].respond(ctx)
+        offer = member.policy.by_decision["respond"].respond(ctx)
         if not isinstance(offer, Contribution):
             raise TypeError(
                 f"policy of {member.name}: respond() returned {offer!r}, not a Contribution"

@@ -95,7 +95,6 @@ class MemberState(FixedAgent):
         self._memory: dict[str, Any] = {}
         # "member", "candidate" (not joined yet), "suspended" or "left"
         self._status = "candidate" if config.joins_month else "member"  # 0: from the start
-        self.is_member = self._status == "member"  # takes part in the group now
         self.joins_month = config.joins_month
         self.left_month: int | None = None
         self.status_since = 0  # month of the last change of status
@@ -123,7 +122,9 @@ class MemberState(FixedAgent):
 
     @property
     def memory(self) -> dict[str, Any]:
-        """What it has learnt: plain data, from its policy's ``learn`` decision."""
+        """What it has learnt: plain data, from its policy's ``learn`` decision. Replace it,
+        never change it in place (the model notes the change through this setter; views
+        give policies a copy)."""
         return self._memory
 
     @memory.setter
@@ -139,8 +140,12 @@ class MemberState(FixedAgent):
     @status.setter
     def status(self, value: str) -> None:
         self._status = value
-        self.is_member = value == "member"
         self.model.membership_changed()
+
+    @property
+    def is_member(self) -> bool:
+        """Whether it takes part in the group now (not a candidate, suspended or gone)."""
+        return self._status == "member"
 
     @property
     def behaviour(self) -> str:

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import functools
 import gc
 import inspect
 import json
@@ -68,7 +67,7 @@ from sim.policies import (
     VoteContext,
     registry,
 )
-from sim.policies.base import ShareAllContext, has_share_all
+from sim.policies.base import ByName, NameSet, ShareAllContext, has_share_all, share_many
 
 #: decision -> (method, what it must return)
 METHODS: dict[str, tuple[str, str]] = {
@@ -140,6 +139,28 @@ def threat_view(**changes: Any) -> ThreatView:
     return ThreatView(**{**base, **changes})
 
 
+def in_model_form(view: SelfView) -> SelfView:
+    """``view`` with its partner fields in the types the model gives them: ``trust`` and
+    ``interoperability`` as read-only mappings over a matrix row, ``shared_with_me`` as a
+    read-only set over a mask (so a policy's tests see what it will see in a run)."""
+    partners = sorted({*view.trust, *view.interoperability} - {view.name})
+    index = {name: k for k, name in enumerate([view.name, *partners])}
+    row = {field: np.zeros(len(index)) for field in ("trust", "interoperability")}
+    for field, values in row.items():
+        values[0] = 1.0
+        for name, value in getattr(view, field).items():
+            values[index[name]] = value
+    known = sorted({*index, *view.shared_with_me})
+    names = np.array(known, dtype=object)
+    mask = np.array([name in view.shared_with_me for name in known], dtype=bool)
+    return dataclasses.replace(
+        view,
+        trust=ByName(index, row["trust"], view.name),
+        interoperability=ByName(index, row["interoperability"], view.name),
+        shared_with_me=NameSet(names, {n: k for k, n in enumerate(known)}, mask),
+    )
+
+
 def _selves() -> list[SelfView]:
     """Members in different situations: large and small, trusted or not, helped or not."""
     partners = ("Near", "Far", "Other")
@@ -168,7 +189,7 @@ def _selves() -> list[SelfView]:
             challenged_by={"Rival": 2},
         ),
     ]
-    return [self_view(**{**base, **v}) for v in variants]
+    return [in_model_form(self_view(**{**base, **v})) for v in variants]
 
 
 def _threats() -> list[ThreatView]:
@@ -390,7 +411,7 @@ def share_all_contexts(seed: int = 0) -> Iterator[ShareAllContext]:
         for arrangement in ("subgroup", "pooled", "bilateral"):
             k += 1
             yield ShareAllContext(
-                view=functools.partial(lambda v: v, me),
+                me=me,
                 partners=names,
                 arrangement=arrangement,
                 rng=np.random.default_rng([seed, 1000 + k]),
@@ -410,15 +431,19 @@ def check_many_at_once(policy: Policy, seed: int = 0) -> list[str]:
     problems = []
     for ctx in share_all_contexts(seed):
         one_by_one = dataclasses.replace(ctx, rng=copy.deepcopy(ctx.rng))
+        where = f"me={ctx.me.name!r} month={ctx.me.month} arrangement={ctx.arrangement!r}"
         try:
-            many = np.asarray(policy.share_all(ctx))
-            single = [policy.share(one_by_one.one(k)) for k in range(len(ctx.partners))]
+            many = share_many(policy, ctx)  # as the model asks it
+        except Exception as err:
+            problems.append(f"share_all() raised {type(err).__name__}: {err} ({where})")
+            continue
+        try:
+            single = [bool(policy.share(one_by_one.one(k))) for k in range(len(ctx.partners))]
         except Exception:  # check_outputs reports these
             continue
-        where = f"me={ctx.me.name!r} month={ctx.me.month} arrangement={ctx.arrangement!r}"
-        if many.shape != (len(single),) or many.tolist() != [bool(a) for a in single]:
+        if many.tolist() != single:
             problems.append(f"share_all() gave {many.tolist()!r} but share() one partner at a "
-                            f"time gave {[bool(a) for a in single]!r} ({where})")  # fmt: skip
+                            f"time gave {single!r} ({where})")  # fmt: skip
         elif ctx.rng.bit_generator.state != one_by_one.rng.bit_generator.state:
             problems.append(f"share_all() drew a different number of random numbers from "
                             f"ctx.rng than share() one partner at a time ({where})")  # fmt: skip

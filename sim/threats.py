@@ -200,8 +200,10 @@ def months_to_overt(size: float, cfg: ThreatTypeConfig, months_per_step: int = 1
         return 0.0
     if cfg.growth <= 0:
         return math.inf
-    steps = math.ceil(math.log(cfg.overt_size / size) / (months_per_step * math.log1p(cfg.growth)))
-    return (steps - 1) * months_per_step
+    steps = math.log(cfg.overt_size / size) / (months_per_step * math.log1p(cfg.growth))
+    if not math.isfinite(steps):  # growth so small that it never gets there in practice
+        return math.inf
+    return (math.ceil(steps) - 1) * months_per_step
 
 
 def months_to_end(size: float, growth: float, removal: float, resolved_below: float) -> float:
@@ -227,12 +229,11 @@ def emerge(model: CollectiveDefenceModel) -> None:
     the state's exposure), on stream ``arrivals``."""
     rng = model.streams["arrivals"]
     kinds, rates = model.arrival_rates
-    poisson = rng.poisson
     yearly = (rates * (model.months_per_step / 12.0)).tolist()
     for state, row in zip(model.states, yearly, strict=True):
         for kind, lam in zip(kinds, row, strict=True):
             if lam > 0:
-                for _ in range(poisson(lam)):
+                for _ in range(rng.poisson(lam)):
                     size = rng.gamma(2.0, model.config.threats[kind].initial_size / 2.0)
                     spawn(model, kind, state, size)
 
@@ -294,7 +295,12 @@ def detect(model: CollectiveDefenceModel) -> None:
     capacities[:, 1:] = capacity * reach
     draws = np.ones(observes.shape)
     draws[observes] = rng.random(int(observes.sum()))
-    sees = observes & (draws < 1.0 - np.exp(-base[:, None] * capacities))
+    chance = 1.0 - np.exp(-base[:, None] * capacities)
+    sees = observes & (draws < chance)
+    # NumPy's exp may differ from math.exp in the last bit: where a draw falls that close
+    # to its chance, decide with math.exp, as one observer at a time always did.
+    for row, col in zip(*np.nonzero(observes & (np.abs(draws - chance) < 1e-12)), strict=True):
+        sees[row, col] = draws[row, col] < 1.0 - math.exp(-base[row] * capacities[row, col])
     for row in np.flatnonzero(sees.any(axis=1)):
         threat, first = latent[row], int(np.argmax(sees[row]))
         observer = threat.host if first == 0 else model.states[first - 1]
@@ -323,9 +329,6 @@ def own_means(model: CollectiveDefenceModel) -> dict[Threat, float]:
     out: dict[Threat, float] = {}
     for (host, military), threats in by_host.items():
         have = host.available("military" if military else "civil")
-        if len(threats) == 1:
-            out[threats[0]] = have
-            continue
         total = sum(t.size for t in threats)
         for t in threats:
             out[t] = have * t.size / total if total > 0 else have / len(threats)

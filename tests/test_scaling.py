@@ -64,11 +64,44 @@ class Greedy(Policy):
         return np.ones(len(ctx.partners), dtype=bool)
 
 
+@dataclass(frozen=True)
+class Fuzzy(Policy):
+    """Answers with probabilities, not booleans."""
+
+    name = "fuzzy"
+    description = "a many-at-once form returning floats"
+
+    def share_all(self, ctx: ShareAllContext) -> np.ndarray:
+        return np.full(len(ctx.partners), 0.5)
+
+
+@dataclass(frozen=True)
+class Broken(Policy):
+    """Its many-at-once form always fails."""
+
+    name = "broken"
+    description = "a many-at-once form that raises"
+
+    def share_all(self, ctx: ShareAllContext) -> np.ndarray:
+        raise RuntimeError("nope")
+
+
 def test_every_built_in_policy_has_a_many_at_once_form_that_agrees_with_share():
     for name in registered():
         policy = make(name)
         assert has_share_all(policy), name
         assert check_many_at_once(policy) == [], name
+    for inner in ("free_rider", "reciprocal", "self_interested", "sovereignty_first"):
+        circle = make("share_within", {"inner": inner, "circle": ["Near", "Stranger"]})
+        assert check_many_at_once(circle) == [], inner
+
+
+def test_a_many_at_once_form_must_answer_with_booleans_and_not_raise():
+    ctx = next(iter(share_all_contexts()))
+    with pytest.raises(TypeError, match="not 4 booleans"):
+        share_many(Fuzzy(), ctx)
+    assert "share_all() raised TypeError" in check_many_at_once(Fuzzy())[0]
+    assert "share_all() raised RuntimeError: nope" in check_many_at_once(Broken())[0]
 
 
 def test_the_contract_catches_a_many_at_once_form_that_disagrees():
@@ -143,9 +176,34 @@ def test_by_name_behaves_like_the_dict_it_stands_for():
 def test_name_set_behaves_like_the_frozenset_it_stands_for():
     names = np.array(["A", "B", "C"], dtype=object)
     shared = NameSet(names, {"A": 0, "B": 1, "C": 2}, np.array([True, False, True]))
-    assert shared == frozenset({"A", "C"}) and len(shared) == 2
+    plain = frozenset({"A", "C"})
+    assert shared == plain and len(shared) == 2 and hash(shared) == hash(plain)
     assert "A" in shared and "B" not in shared and "Z" not in shared
-    assert pickle.loads(pickle.dumps(shared)) == frozenset({"A", "C"})
+    assert pickle.loads(pickle.dumps(shared)) == plain
+    assert shared & {"A", "Z"} == {"A"} and frozenset({"C", "Z"}) & shared == {"C"}
+    assert shared | {"Z"} == {"A", "C", "Z"} and shared - {"A"} == {"C"}
+    assert shared.union({"Z"}) == {"A", "C", "Z"} and shared.issubset({"A", "B", "C"})
+
+
+def test_a_memory_may_keep_what_a_view_holds():
+    from sim.learning import checked
+    from sim.testing import in_model_form, self_view
+
+    view = in_model_form(self_view(trust={"Near": 0.7, "Far": 0.2}))
+    memory = checked({"trust": view.trust, "seen": [view.interoperability]}, "Me")
+    assert memory == {"trust": {"Near": 0.7, "Far": 0.2},
+                      "seen": [{"Near": 0.2, "Far": 0.2}]}  # fmt: skip
+    assert type(memory["trust"]) is dict
+
+
+def test_snapshot_needs_exactly_the_fields_of_the_class():
+    from sim.policies.base import ThreatView, snapshot
+    from sim.testing import threat_view
+
+    fields = dataclasses.asdict(threat_view())
+    assert snapshot(ThreatView, **fields) == threat_view()
+    with pytest.raises(TypeError, match="expected exactly the fields"):
+        snapshot(ThreatView, **{**{k: v for k, v in fields.items() if k != "size"}, "sise": 1})
 
 
 def test_a_view_is_a_snapshot_that_later_trust_changes_do_not_reach():

@@ -32,9 +32,9 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
@@ -88,8 +88,8 @@ STAND_ASIDE = Contribution(support=True)
 class ByName(Mapping[str, float]):
     """A read-only mapping from other members' names to values (trust, interoperability),
     backed by a snapshot of one row of the model's matrix: built in constant time, looked
-    up like a dict. ``index`` maps every current member's name to its column; ``me`` is
-    left out."""
+    up like a dict (``dict(view.trust)`` or ``view.trust.copy()`` gives a plain one).
+    ``index`` maps every current member's name to its column; ``me`` is left out."""
 
     __slots__ = ("_index", "_row", "_me")
 
@@ -115,11 +115,22 @@ class ByName(Mapping[str, float]):
     def __reduce__(self):  # pickles as the plain dict it stands for
         return (dict, (dict(self),))
 
+    def copy(self) -> dict[str, float]:
+        """A plain dict of the same items."""
+        return dict(self)
+
+    def __or__(self, other: Mapping[str, float]) -> dict[str, float]:
+        return {**self, **other}
+
+    def __ror__(self, other: Mapping[str, float]) -> dict[str, float]:
+        return {**other, **self}
+
 
 class NameSet(AbstractSet[str]):
     """A read-only set of member names, backed by a boolean mask over all states (e.g.
-    who shared with a member last month): built in constant time, tested like a
-    frozenset. ``names`` lists every state's name in index order."""
+    who shared with a member last month): built in constant time, used like a frozenset
+    (``in``, ``==``, ``&``, ``|``, ``-``, ``union``, ``issubset``... give frozensets).
+    ``names`` lists every state's name in index order."""
 
     __slots__ = ("_names", "_index", "_mask")
 
@@ -144,6 +155,33 @@ class NameSet(AbstractSet[str]):
     def __reduce__(self):  # pickles as the frozenset it stands for
         return (frozenset, (frozenset(self),))
 
+    @classmethod
+    def _from_iterable(cls, names):  # results of &, |, -, ^ are plain frozensets
+        return frozenset(names)
+
+    __hash__ = AbstractSet._hash
+
+    def union(self, *others) -> frozenset[str]:
+        return frozenset(self).union(*others)
+
+    def intersection(self, *others) -> frozenset[str]:
+        return frozenset(self).intersection(*others)
+
+    def difference(self, *others) -> frozenset[str]:
+        return frozenset(self).difference(*others)
+
+    def symmetric_difference(self, other) -> frozenset[str]:
+        return frozenset(self).symmetric_difference(other)
+
+    def issubset(self, other) -> bool:
+        return frozenset(self).issubset(other)
+
+    def issuperset(self, other) -> bool:
+        return frozenset(self).issuperset(other)
+
+    def copy(self) -> frozenset[str]:
+        return frozenset(self)
+
 
 @dataclass(frozen=True)
 class SelfView:
@@ -165,9 +203,10 @@ class SelfView:
             joined yet, is suspended or has left).
         neighbours: members it shares a land or sea border with.
         sharing_group: the rule's intelligence sub-group (empty if none).
-        trust: its trust in each other member, in [0, 1].
-        interoperability: with each other member, in [0, 1].
-        shared_with_me: partners that shared intelligence with it last month.
+        trust: its trust in each other member, in [0, 1] (a read-only mapping).
+        interoperability: with each other member, in [0, 1] (a read-only mapping).
+        shared_with_me: partners that shared intelligence with it last month (a read-only
+            set).
         help_received: times each partner helped it.
         help_given: times it helped each partner.
         refused_by: times each partner refused or abandoned it when asked.
@@ -253,22 +292,22 @@ class ShareContext:
     rng: np.random.Generator
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ShareAllContext:
     """Whether to pass this month's intelligence to each of ``partners`` (all the partners
     the rule lets ``me`` share with), decided at once: the many-at-once form of
     :class:`ShareContext`, for policies that answer with an array (``Policy.share_all``).
 
     Attributes:
-        me: the member's view, taken when first looked at (``view``: how to take it).
         partners: the partners, by name (a NumPy array of names).
-        trust: ``me``'s trust in each partner (aligned with ``partners``).
+        trust: ``me``'s trust in each partner (aligned with ``partners``; 0 for a member
+            ``me.trust`` does not list).
         shared_with_me: whether each partner shared with ``me`` last month.
         neighbour: whether each partner borders ``me``.
         in_sharing_group: whether each partner is in the rule's sharing sub-group.
     """
 
-    view: Callable[[], SelfView] = field(repr=False)
+    me: SelfView
     partners: Sequence[str]
     arrangement: str
     rng: np.random.Generator
@@ -276,11 +315,6 @@ class ShareAllContext:
     shared_with_me: np.ndarray
     neighbour: np.ndarray
     in_sharing_group: np.ndarray
-
-    @functools.cached_property
-    def me(self) -> SelfView:
-        """The member's view (most array answers never need it, so it is taken lazily)."""
-        return self.view()
 
     def one(self, k: int) -> ShareContext:
         """The single-decision context for partner ``k`` (same generator)."""
@@ -559,9 +593,10 @@ def snapshot[T](cls: type[T], **fields: object) -> T:
     without the generated ``__init__`` (which sets each field through
     ``object.__setattr__``, ten times slower): the model builds thousands of views and
     contexts per run. Still frozen once built."""
-    if len(fields) != len(cls.__dataclass_fields__):  # type: ignore[attr-defined]
-        missing = set(cls.__dataclass_fields__) - set(fields)  # type: ignore[attr-defined]
-        raise TypeError(f"{cls.__name__}: every field is needed; missing {sorted(missing)}")
+    expected = cls.__dataclass_fields__.keys()  # type: ignore[attr-defined]
+    if fields.keys() != expected:
+        raise TypeError(f"{cls.__name__}: expected exactly the fields {sorted(expected)}, "
+                        f"got {sorted(fields)}")  # fmt: skip
     obj = object.__new__(cls)
     obj.__dict__.update(fields)
     return obj
@@ -590,11 +625,11 @@ def share_many(policy: Policy, ctx: ShareAllContext) -> np.ndarray:
     if len(ctx.partners) == 0:
         return np.zeros(0, dtype=bool)
     if has_share_all(policy):
-        answers = np.asarray(policy.share_all(ctx), dtype=bool)
-        if answers.shape != (len(ctx.partners),):
-            raise ValueError(
-                f"{type(policy).__qualname__}.share_all returned shape {answers.shape}, "
-                f"expected ({len(ctx.partners)},)"
+        answers = np.asarray(policy.share_all(ctx))
+        if answers.dtype != bool or answers.shape != (len(ctx.partners),):
+            raise TypeError(
+                f"{type(policy).__qualname__}.share_all() returned {answers.dtype} values of "
+                f"shape {answers.shape}, not {len(ctx.partners)} booleans (one per partner)"
             )
         return answers
     return np.array([bool(policy.share(ctx.one(k))) for k in range(len(ctx.partners))])

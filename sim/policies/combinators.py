@@ -109,7 +109,7 @@ class ShareWithin(Wrapper):
         return ctx.partner in self.circle and self.wrapped.share(ctx)
 
     def share_all(self, ctx: ShareAllContext) -> np.ndarray:
-        inside = np.array([p in self.circle for p in ctx.partners], dtype=bool)
+        inside = np.isin(ctx.partners, self.circle)
         answers = np.zeros(len(ctx.partners), dtype=bool)
         if inside.any():
             answers[inside] = share_many(self.wrapped, ctx.subset(inside))
