@@ -6,11 +6,12 @@ the sharing links it runs on (docs/ODD.md, 7.6).
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.policies.base import NameSet, ShareAllContext, share_many, snapshot
+from sim.policies.base import NameSet, ShareAllContext, share_many
 from sim.states import Views
 
 if TYPE_CHECKING:
@@ -67,9 +68,8 @@ def share(model: CollectiveDefenceModel) -> None:
     for j in np.flatnonzero(allowed.any(axis=1)):
         sharer = model.states[j]
         partners = np.flatnonzero(allowed[j])
-        ctx = snapshot(
-            ShareAllContext,
-            me=views[sharer],
+        ctx = ShareAllContext.deferred(
+            functools.partial(views.__getitem__, sharer),
             partners=names[partners],
             arrangement=arrangement,
             rng=sharer.policy_rng,

@@ -299,8 +299,10 @@ def detect(model: CollectiveDefenceModel) -> None:
     sees = observes & (draws < chance)
     # NumPy's exp may differ from math.exp in the last bit: where a draw falls that close
     # to its chance, decide with math.exp, as one observer at a time always did.
-    for row, col in zip(*np.nonzero(observes & (np.abs(draws - chance) < 1e-12)), strict=True):
-        sees[row, col] = draws[row, col] < 1.0 - math.exp(-base[row] * capacities[row, col])
+    close = observes & (np.abs(draws - chance) < 1e-12)
+    if close.any():
+        for row, col in zip(*np.nonzero(close), strict=True):
+            sees[row, col] = draws[row, col] < 1.0 - math.exp(-base[row] * capacities[row, col])
     for row in np.flatnonzero(sees.any(axis=1)):
         threat, first = latent[row], int(np.argmax(sees[row]))
         observer = threat.host if first == 0 else model.states[first - 1]

@@ -196,6 +196,25 @@ def test_a_memory_may_keep_what_a_view_holds():
     assert type(memory["trust"]) is dict
 
 
+def test_a_deferred_context_takes_the_view_only_when_a_policy_reads_it():
+    ctx = next(iter(share_all_contexts()))
+    taken = []
+
+    def view():
+        taken.append(1)
+        return ctx.me
+
+    fields = {f.name: getattr(ctx, f.name) for f in dataclasses.fields(ctx) if f.name != "me"}
+    lazy = ShareAllContext.deferred(view, **fields)
+    assert (
+        share_many(make("self_interested"), lazy).tolist()
+        == share_many(make("self_interested"), ctx).tolist()
+    )
+    assert taken == []  # answered from the arrays alone
+    assert lazy.me is ctx.me and lazy.me is ctx.me and taken == [1]  # taken once
+    assert dataclasses.replace(lazy, trust=lazy.trust).me is ctx.me
+
+
 def test_snapshot_needs_exactly_the_fields_of_the_class():
     from sim.policies.base import ThreatView, snapshot
     from sim.testing import threat_view

@@ -32,7 +32,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import ClassVar
@@ -315,6 +315,23 @@ class ShareAllContext:
     shared_with_me: np.ndarray
     neighbour: np.ndarray
     in_sharing_group: np.ndarray
+
+    @classmethod
+    def deferred(cls, view: Callable[[], SelfView], **fields: object) -> ShareAllContext:
+        """The context with every field but ``me``, which ``view()`` gives when a policy
+        first reads it: most array answers never need the member's view, and in a large
+        group taking it is most of the cost of the decision."""
+        ctx = snapshot(cls, me=None, **fields)
+        del ctx.__dict__["me"]
+        ctx.__dict__["_view"] = view
+        return ctx
+
+    def __getattr__(self, name: str) -> object:
+        # reached only for ``me`` on a deferred context, at its first reading
+        if name != "me" or "_view" not in self.__dict__:
+            raise AttributeError(name)
+        self.__dict__["me"] = view = self.__dict__.pop("_view")()
+        return view
 
     def one(self, k: int) -> ShareContext:
         """The single-decision context for partner ``k`` (same generator)."""
