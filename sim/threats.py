@@ -192,16 +192,21 @@ class Threat(FixedAgent):
 # ---------------------------------------------------------------------- arithmetic
 
 
+#: Months beyond which a projection counts as never (a million months: 83,000 years).
+NEVER_MONTHS = 1e6
+
+
 def months_to_overt(size: float, cfg: ThreatTypeConfig, months_per_step: int = 1) -> float:
     """Months after its emergence step at which an unanswered threat of ``size`` becomes
-    overt (inf if it never does). A threat grows already in the step it emerges in.
+    overt (inf if it never does, or only after :data:`NEVER_MONTHS`). A threat grows
+    already in the step it emerges in.
     """
     if size >= cfg.overt_size:
         return 0.0
     if cfg.growth <= 0:
         return math.inf
     steps = math.log(cfg.overt_size / size) / (months_per_step * math.log1p(cfg.growth))
-    if not math.isfinite(steps):  # growth so small that it never gets there in practice
+    if not steps * months_per_step < NEVER_MONTHS:  # a growth too small ever to get there
         return math.inf
     return (math.ceil(steps) - 1) * months_per_step
 

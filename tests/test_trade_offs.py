@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 from helpers import scenario
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from sim.config import RulesConfig
@@ -132,6 +132,10 @@ def test_every_rule_knob_changes_an_outcome(knob):
     max_size=st.floats(3.0, 20.0),
     preset=st.sampled_from(["non_intervention", "armed_attack_only", "collective_commitment"]),
 )  # fmt: skip
+@example(seed=0, kind="aggression", rate=1.0, growth=1.1125369292536007e-308, spillover=0.0,
+         damage_rate=0.0, max_size=3.0, preset="non_intervention")  # fmt: skip
+@example(seed=0, kind="aggression", rate=1.0, growth=5e-324, spillover=0.0,
+         damage_rate=0.0, max_size=3.0, preset="non_intervention")  # fmt: skip
 def test_damage_is_bounded_and_every_metric_defined_or_documented(
     seed, kind, rate, growth, spillover, damage_rate, max_size, preset
 ):
