@@ -32,6 +32,7 @@ from sim import (
 from sim.adversaries import Adversary
 from sim.config import (
     PolicySpec,
+    RulesConfig,
     Scenario,
     apply_overrides,
     from_mapping,
@@ -150,8 +151,7 @@ class CollectiveDefenceModel(Model):
         self.adjacency = nx.to_numpy_array(graph, nodelist=names, weight=None) > 0
         self.rule = scenario.rules  # the rule in force: amendments may change it
         self.rule_label = scenario.rules.preset  # its name: the preset, * once knobs changed
-        self._sharing_group = (self.rule, frozenset(self.rule.sharing_group))
-        self._sharing_mask = (None, np.zeros(len(names), dtype=bool))
+        self._sharing_group = None  # (rule, its sharing group, as a mask) until it changes
         self.last_proposal: int | None = None  # month of the last amendment put to the vote
         self.proposals_done: set[int] = set()  # scheduled membership proposals already put
         self.relations = Relations(scenario.relations, names)
@@ -235,12 +235,18 @@ class CollectiveDefenceModel(Model):
         """States still in the group, in scenario order."""
         return list(self._membership()[0])
 
+    def _sharing(self) -> tuple[RulesConfig, frozenset[str], np.ndarray]:
+        if self._sharing_group is None or self._sharing_group[0] is not self.rule:
+            group = frozenset(self.rule.sharing_group)
+            mask = np.array([s.name in group for s in self.states])
+            mask.flags.writeable = False
+            self._sharing_group = (self.rule, group, mask)
+        return self._sharing_group
+
     @property
     def sharing_group(self) -> frozenset[str]:
         """The intelligence sub-group of the rule in force."""
-        if self._sharing_group[0] is not self.rule:
-            self._sharing_group = (self.rule, frozenset(self.rule.sharing_group))
-        return self._sharing_group[1]
+        return self._sharing()[1]
 
     def member_mask(self) -> np.ndarray:
         """Boolean mask over states: still a member (read-only)."""
@@ -252,13 +258,8 @@ class CollectiveDefenceModel(Model):
 
     @property
     def sharing_group_mask(self) -> np.ndarray:
-        """Boolean mask over states: in the rule's intelligence sub-group."""
-        if self._sharing_mask[0] is not self.rule:
-            group = self.sharing_group
-            mask = np.array([s.name in group for s in self.states])
-            mask.flags.writeable = False
-            self._sharing_mask = (self.rule, mask)
-        return self._sharing_mask[1]
+        """Boolean mask over states: in the rule's intelligence sub-group (read-only)."""
+        return self._sharing()[2]
 
     def active_threats(self) -> list[Threat]:
         """Active threats in order of emergence."""

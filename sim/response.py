@@ -42,9 +42,7 @@ def request(model: CollectiveDefenceModel) -> None:
     rec = model.record
     month = model.month
     candidates = [
-        t
-        for t in model.active_threats()
-        if t.detected_month is not None and t.request is None and t.host.is_member
+        t for t in model.active_threats() if t.detected and t.request is None and t.host.is_member
     ]
     if not candidates:
         return

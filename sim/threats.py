@@ -331,7 +331,7 @@ def own_means(model: CollectiveDefenceModel) -> dict[Threat, float]:
     proportion to their sizes."""
     by_host: dict[tuple[MemberState, bool], list[Threat]] = defaultdict(list)
     for threat in model.active_threats():
-        if threat.detected_month is not None:
+        if threat.detected:
             by_host[threat.host, threat.cfg.military].append(threat)
     out: dict[Threat, float] = {}
     for (host, military), threats in by_host.items():
@@ -377,29 +377,24 @@ def evolve(model: CollectiveDefenceModel) -> None:
         host.damage_step_usd_bn += damage
         rec.add("damage", damage)
         # Response and growth.
-        detected = threat.detected_month is not None
-        if detected:
+        if threat.detected:
             strength = threat.strength(own.get(threat, 0.0), month)
-            if (
-                threat.first_help_month is None
-                and threat.helpers
-                and any(month >= d.arrives and d.total > 0 for d in threat.helpers.values())
+            if threat.first_help_month is None and any(
+                month >= d.arrives and d.total > 0 for d in threat.helpers.values()
             ):
                 threat.first_help_month = month
         else:
             strength = 0.0
         grown = threat.size * (1.0 + threat.growth) ** months
-        size = max(0.0, min(cfg.max_size, grown) - counter_rate * strength * months)
-        threat.size = size
-        if size > threat.peak_size:
-            threat.peak_size = size
-        if size >= cfg.overt_size:
+        threat.size = max(0.0, min(cfg.max_size, grown) - counter_rate * strength * months)
+        threat.peak_size = max(threat.peak_size, threat.size)
+        if threat.overt:
             if threat.overt_month is None:
                 threat.overt_month = month
-            if not detected:
+            if not threat.detected:
                 mark_detected(model, threat, host, "overt")
             spill(model, threat, active_kinds)
-        if size < cfg.resolved_below:
+        if threat.size < cfg.resolved_below:
             resolve(model, threat)
 
 
