@@ -99,6 +99,7 @@ def execute_chunk(task: dict[str, Any]) -> dict[str, Any]:
         add_import_paths(Path(folder))
     folder = Path(task["folder"])
     grid_keys = task["grid_keys"]
+    point_keys = ["sample", *grid_keys] if task["sampled"] else grid_keys
     rows: list[dict[str, Any]] = []
     detail: dict[str, list[pd.DataFrame]] = {name: [] for name in DETAIL_DIRS}
     scenarios: dict[tuple[str, ...], Scenario] = {}
@@ -109,6 +110,7 @@ def execute_chunk(task: dict[str, Any]) -> dict[str, Any]:
             "variant": spec["variant"],
             "replication": spec["replication"],
             "seed": spec["seed"],
+            **({"sample": spec["sample"]} if task["sampled"] else {}),
             **{key: _cell(value) for key, value in zip(grid_keys, spec["point"], strict=True)},
         }
         try:
@@ -119,7 +121,7 @@ def execute_chunk(task: dict[str, Any]) -> dict[str, Any]:
                 )
             result = run(scenarios[key], seed=spec["seed"], detail=False)
             row.update(status="ok", error="", traceback="", **result.summary)
-            ids = {k: row[k] for k in ("run_id", "variant", "replication", *grid_keys)}
+            ids = {k: row[k] for k in ("run_id", "variant", "replication", *point_keys)}
             tables = (result.steps, result.members, result.pairs, result.policy_mix)
             for name, table in zip(DETAIL_DIRS, tables, strict=True):
                 detail[name].append(table.assign(**ids)[[*ids, *table.columns]])
@@ -137,17 +139,17 @@ def execute_chunk(task: dict[str, Any]) -> dict[str, Any]:
         if tables:
             _write_atomic(pd.concat(tables, ignore_index=True), folder / name / part)
     runs = pd.DataFrame(rows)
-    _write_atomic(runs[_run_columns(grid_keys)], folder / RUNS_DIR / part)
+    _write_atomic(runs[_run_columns(point_keys)], folder / RUNS_DIR / part)
     return {"part": part, "runs": len(rows), "failed": int((runs["status"] != "ok").sum())}
 
 
-def _run_columns(grid_keys: Sequence[str]) -> list[str]:
+def _run_columns(point_keys: Sequence[str]) -> list[str]:
     return [
         "run_id",
         "variant",
         "replication",
         "seed",
-        *grid_keys,
+        *point_keys,
         "status",
         *METRICS,
         "duration_s",
@@ -364,6 +366,7 @@ def _task(plan: Plan, folder: Path, chunk: list[Run]) -> dict[str, Any]:
         "import_dirs": list(plan.import_dirs),
         "folder": str(folder),
         "grid_keys": list(plan.grid_keys),
+        "sampled": plan.sampled,
         "part": f"part-{chunk[0].run_id:07d}-{chunk[-1].run_id:07d}.parquet",
         "runs": [
             {
@@ -371,6 +374,7 @@ def _task(plan: Plan, folder: Path, chunk: list[Run]) -> dict[str, Any]:
                 "variant": r.variant,
                 "replication": r.replication,
                 "seed": r.seed,
+                "sample": r.sample,
                 "point": [v for _, v in r.point],
                 "overrides": plan.overrides(r),
             }
@@ -429,14 +433,18 @@ def _finish(
     if csv:
         runs.drop(columns=["traceback"]).to_csv(folder / "runs.csv", index=False)
     metrics = list(METRICS)
-    by = ["variant", *plan.grid_keys]
+    by = ["variant", *plan.group_keys]
     summary = statistics.describe(runs, metrics, by=by)
     summary.to_csv(folder / "summary.csv", index=False)
     (folder / "summary.md").write_text(markdown_summary(plan, summary), encoding="utf-8")
     differences = pd.DataFrame()
     if len(plan.experiment.variants) > 1:
         differences = statistics.paired_differences(
-            runs, metrics, plan.experiment.baseline_variant, by=list(plan.grid_keys)
+            runs,
+            metrics,
+            plan.experiment.baseline_variant,
+            pair_on=plan.pair_keys,
+            by=plan.group_keys,
         )
         differences.to_csv(folder / "differences.csv", index=False)
         (folder / "differences.md").write_text(
@@ -460,7 +468,13 @@ def markdown_summary(plan: Plan, summary: pd.DataFrame) -> str:
     """The summary statistics as Markdown, one table per variant and grid point."""
     exp = plan.experiment
     head = [f"# {exp.name}", ""] + ([exp.question.strip(), ""] if exp.question else [])
-    head += [f"{exp.replications} replications per setting; 95 % confidence intervals.", ""]
+    if plan.sampled:
+        points = len({r.sample for r in plan.runs})
+        head += [f"{exp.design.method} design: {points} points x {exp.replications} "
+                 "replications per variant, pooled over the points; 95 % confidence "
+                 "intervals.", ""]  # fmt: skip
+    else:
+        head += [f"{exp.replications} replications per setting; 95 % confidence intervals.", ""]
     cols = ["metric", "n", "mean", "std", "median", "ci_low", "ci_high"]
     return _markdown_tables(plan, summary, head, cols)
 
@@ -471,7 +485,9 @@ def markdown_differences(plan: Plan, differences: pd.DataFrame) -> str:
     head = [
         f"# {exp.name}: differences against {exp.baseline_variant!r}",
         "",
-        "Each variant minus the baseline, paired by replication (same seeds); "
+        "Each variant minus the baseline, paired by "
+        + ("design point and replication" if plan.sampled else "replication")
+        + " (same seeds); "
         "95 % confidence intervals; p-values of paired t-tests.",
         "",
     ]
@@ -482,7 +498,7 @@ def markdown_differences(plan: Plan, differences: pd.DataFrame) -> str:
 def _markdown_tables(plan: Plan, table: pd.DataFrame, head: list[str], cols: list[str]) -> str:
     """``head``, then one Markdown table of ``cols`` per variant and grid point."""
     lines = list(head)
-    keys = ["variant", *plan.grid_keys]
+    keys = ["variant", *plan.group_keys]
     for key, group in table.groupby(keys, sort=False, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
         title = ", ".join(f"{k} = {v}" for k, v in zip(keys, key, strict=True))
@@ -518,7 +534,8 @@ def _manifest(
         "root_seed": plan.experiment.seed,
         "replication_seeds": replication_seeds(plan.experiment.seed, plan.experiment.replications),
         "runs_total": len(plan.runs),
-        "grid": list(plan.grid_keys),
+        "grid": plan.group_keys,
+        "sampled": [] if not plan.sampled else list(plan.grid_keys),
         "backend": f"dask {scheduler}" if scheduler else f"{workers} local process(es)",
         "chunk_size": chunk_size,
         "versions": versions,

@@ -381,17 +381,17 @@ def format_batch(the_plan, outcome) -> str:  # noqa: ANN001
     lines = []
     if exp.question:
         lines += [exp.question.strip(), ""]
-    keys = ["variant", *the_plan.grid_keys]
+    keys = ["variant", *the_plan.group_keys]
     table_cols = ["mean", "std", "median", "ci_low", "ci_high", "n"]
     for key, group in outcome.summary.groupby(keys, sort=False, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
-        if len(the_plan.experiment.variants) > 1 or the_plan.grid_keys:
+        if len(the_plan.experiment.variants) > 1 or the_plan.group_keys:
             lines.append(", ".join(f"{k} = {v}" for k, v in zip(keys, key, strict=True)))
         table = group.set_index("metric")[table_cols]
         lines += [table.to_string(float_format=lambda x: f"{x:.4g}"), ""]
     if len(outcome.differences):
         lines.append(f"Paired differences against {exp.baseline_variant!r} (same seeds):")
-        cols = [*the_plan.grid_keys, "variant", "metric", "mean_diff", "ci_low", "ci_high",
+        cols = [*the_plan.group_keys, "variant", "metric", "mean_diff", "ci_low", "ci_high",
                 "p_value"]  # fmt: skip
         lines += [outcome.differences[cols].to_string(index=False,
                   float_format=lambda x: f"{x:.4g}"), ""]  # fmt: skip

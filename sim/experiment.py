@@ -1,8 +1,10 @@
-"""Experiment files: a base scenario, variants, a parameter grid, replications.
+"""Experiment files: a base scenario, variants, a parameter grid or a sampled design,
+replications.
 
 An experiment is data (as in the EMA Workbench): it expands into a plan of runs, one per
-variant x grid point x replication. Replication *r* has the same seed in every variant and
-grid point (common random numbers), so outcomes can be compared pairwise.
+variant x point x replication, where the points are a full-factorial grid or a sample drawn
+over parameter ranges (``sim.designs``). Replication *r* has the same seed in every variant
+and point (common random numbers), so outcomes can be compared pairwise.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
+from sim import designs
 from sim.config import (
     ConfigError,
     Scenario,
@@ -29,6 +32,7 @@ from sim.config import (
     override_text,
     read_yaml,
 )
+from sim.designs import Design
 from sim.metrics import METRICS
 
 
@@ -47,6 +51,7 @@ class ExperimentConfig(BaseModel):
     variants: dict[str, dict[str, Any]] = Field(default_factory=lambda: {"base": {}})
     baseline: str | None = None  # variant the others are compared with (default: the first)
     grid: dict[str, list[Any]] = Field(default_factory=dict)  # dotted path -> values
+    design: Design | None = None  # or points sampled over ranges (not both)
     key_metrics: list[str] = Field(default_factory=list)  # what reports say first, and where
     # the answer changes across the grid (e.g. total_cost_pct_gdp_per_year)
     #: the experiment file's folder: users' own policies (module:Class) may live there too
@@ -62,6 +67,11 @@ class ExperimentConfig(BaseModel):
         for key, values in self.grid.items():
             if not values:
                 raise ValueError(f"grid.{key}: needs at least one value")
+        if self.grid and self.design is not None:
+            raise ValueError(
+                "grid and design: give either a grid or a sampled design, not both (a "
+                "design takes a list of values as categorical: [values])"
+            )
         for metric in self.key_metrics:
             if metric not in METRICS:
                 close = difflib.get_close_matches(metric, list(METRICS), n=1)
@@ -77,13 +87,14 @@ class ExperimentConfig(BaseModel):
 
 @dataclass(frozen=True)
 class Run:
-    """One run of the plan: which variant, grid point and replication, with its seed."""
+    """One run of the plan: which variant, point and replication, with its seed."""
 
     run_id: int
     variant: str
-    point: tuple[tuple[str, Any], ...]  # grid values, in grid order
+    point: tuple[tuple[str, Any], ...]  # grid or sampled values, in the file's order
     replication: int
     seed: int
+    sample: int | None = None  # the point's number in a sampled design
 
     @property
     def point_dict(self) -> dict[str, Any]:
@@ -99,8 +110,24 @@ class Plan:
     base: dict[str, Any]  # the base scenario file's mapping, as written (data files unmerged)
     scenario_dir: str  # its folder: data files and users' own policies (module:Class) are here
     runs: tuple[Run, ...]
-    grid_keys: tuple[str, ...]
+    grid_keys: tuple[str, ...]  # the varied parameters: the grid's, or the design's
     import_dirs: tuple[str, ...] = ()  # where users' own policies are imported from
+
+    @property
+    def sampled(self) -> bool:
+        """Whether the points are a sampled design (compared pooled over points, paired by
+        point and replication) rather than a grid (compared point by point)."""
+        return self.experiment.design is not None
+
+    @property
+    def group_keys(self) -> list[str]:
+        """What statistics group runs by: each grid point, or (a design) none."""
+        return [] if self.sampled else list(self.grid_keys)
+
+    @property
+    def pair_keys(self) -> list[str]:
+        """What pairs a variant's run with the baseline's within a group."""
+        return ["sample", "replication"] if self.sampled else ["replication"]
 
     def overrides(self, run: Run) -> list[str]:
         """The ``key=value`` overrides that make ``run``'s scenario from the base."""
@@ -182,25 +209,44 @@ def plan(experiment: ExperimentConfig, label: str = "") -> Plan:
     add_import_paths(base_path.parent)
     base = read_yaml(base_path)  # as written, so that a variant's preset fills the knobs
     load_scenario(base_path)  # the file itself must be valid
-    keys = tuple(experiment.grid)
-    points = [tuple(zip(keys, values, strict=True)) for values in
-              itertools.product(*experiment.grid.values())]  # fmt: skip
+    where = label or experiment.name
+    design = experiment.design
+    if design is None:
+        keys = tuple(experiment.grid)
+        points = [tuple(zip(keys, values, strict=True)) for values in
+                  itertools.product(*experiment.grid.values())]  # fmt: skip
+        numbers: list[int | None] = [None] * len(points)
+        probes = points
+    else:
+        keys = design.keys
+        seed = experiment.seed if design.seed is None else design.seed
+        try:
+            points = designs.sample(design, seed)
+        except ImportError as err:
+            raise ConfigError(f"{where}: design: {err}") from None
+        numbers = list(range(len(points)))
+        # every parameter at each of its extremes (the others at the first point's values)
+        probes = [points[0]] + [
+            tuple((k, value if k == key else v) for k, v in points[0])
+            for key, dist in design.parameters.items()
+            for value in dist.extremes()
+        ]
     seeds = replication_seeds(experiment.seed, experiment.replications)
     runs = []
     for variant in experiment.variants:
-        for point in points:
+        for point, number in zip(points, numbers, strict=True):
             for rep, seed in enumerate(seeds):
-                runs.append(Run(len(runs), variant, point, rep, seed))
+                runs.append(Run(len(runs), variant, point, rep, seed, number))
     dirs = tuple(dict.fromkeys(d for d in (str(base_path.parent), experiment._folder) if d))
     result = Plan(experiment, base, str(base_path.parent), tuple(runs), keys, dirs)
-    where = label or experiment.name
     for variant in experiment.variants:  # fail before the first run, naming the place
-        for point in points:
+        for point in probes:
             probe = Run(-1, variant, point, 0, 0)
             try:
                 result.scenario_for(probe)
             except ConfigError as err:
-                at = f"variant {variant!r}" + (f", grid point {dict(point)}" if point else "")
+                kind = "grid point" if design is None else "design point"
+                at = f"variant {variant!r}" + (f", {kind} {dict(point)}" if point else "")
                 message = str(err).removeprefix("<scenario>: ")
                 raise ConfigError(f"{where}: {at}: {message}") from None
     return result

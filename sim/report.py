@@ -29,6 +29,8 @@ CAPTIONS = {
     "differences": "Each setting minus the baseline, with 95 % confidence intervals.",
     "sweep": "Outcomes against the swept parameter: means with 95 % bands, a line per variant.",
     "heatmap": "Mean outcome over the two swept parameters, one panel per variant.",
+    "inputs": "Every run's outcome against each sampled input, a colour per variant: where "
+    "the cloud tilts, the input matters.",
     "members-burden": "Defence spending (mean % of GDP over the run) against GDP, per member: "
     "burden sharing rises to the right when large members carry more.",
     "members-damage": "Damage per member, % of its GDP per year, with 95 % confidence intervals.",

@@ -58,6 +58,9 @@ class ResultSet:
         paired: whether runs with the same seed can be compared pairwise.
         policy_mix: one row per run, step and behaviour followed: how many members follow
             it (None in older folders).
+        sampled_keys: the parameters of a sampled design (columns of ``runs``, with the
+            point's number in ``sample``); settings are then the variants alone, and
+            statistics pool the points.
     """
 
     name: str
@@ -74,6 +77,12 @@ class ResultSet:
     notes: list[str] = field(default_factory=list)
     paired: bool = True
     policy_mix: pd.DataFrame | None = None
+    sampled_keys: list[str] = field(default_factory=list)
+
+    @property
+    def inputs(self) -> list[str]:
+        """Every varied parameter: the grid's and the sampled design's."""
+        return [*self.grid_keys, *self.sampled_keys]
 
     @property
     def settings(self) -> list[str]:
@@ -118,8 +127,9 @@ class ResultSet:
         if len(self.variants) < 2:
             return pd.DataFrame()
         if self.paired:
+            pair_on = ["sample", "seed"] if self.sampled_keys else "seed"
             table = statistics.paired_differences(
-                self.runs, self.metrics, self.baseline, pair_on="seed", by=self.grid_keys
+                self.runs, self.metrics, self.baseline, pair_on=pair_on, by=self.grid_keys
             )
         else:
             table = statistics.unpaired_differences(
@@ -176,6 +186,7 @@ def _load_batch(folder: Path) -> ResultSet:
         notes.append(f"{int(failed.sum())} failed runs left out (see runs.parquet)")
     variants = list(experiment.get("variants") or {"base": {}})
     grid_keys = list(manifest.get("grid", []))
+    sampled_keys = list(manifest.get("sampled", []))
     runs = all_runs[~failed].reset_index(drop=True)
     name = experiment.get("name", folder.name)
     if variants == ["base"]:  # `cdsim batch`: call the one variant after the scenario
@@ -224,6 +235,7 @@ def _load_batch(folder: Path) -> ResultSet:
         policy_mix=mix,
         info=info,
         notes=notes,
+        sampled_keys=sampled_keys,
     )
 
 
@@ -315,7 +327,9 @@ def combine(sets: list[ResultSet], labels: list[str]) -> ResultSet:
         policy_mix=joined("policy_mix"),
         info={label: rs.info for label, rs in zip(labels, sets, strict=True)},
         notes=notes,
-        paired=all(s == seeds[0] for s in seeds),
+        paired=all(s == seeds[0] for s in seeds)
+        and all(s.sampled_keys == first.sampled_keys for s in sets),
+        sampled_keys=list(first.sampled_keys),
     )
 
 

@@ -82,6 +82,11 @@ def standard_figures(
             )
     if "sweep" in kinds and rs.grid_keys:
         figures.update(_sweeps(rs, groups, chosen if metrics else None, variant_colours, notes))
+    if "sweep" in kinds and rs.sampled_keys:
+        for metric in (chosen if metrics else None) or rs.key_metrics or style.KEY_METRICS:
+            figures[f"inputs-{metric}"] = outcomes.inputs(
+                rs.runs, rs.sampled_keys, metric, variant_colours
+            )
     if "members" in kinds and rs.members is not None:
         figures["members-burden"] = member_plots.burden(rs.members, colours)
         figures["members-damage"] = member_plots.damage(rs.members, colours)

@@ -1,4 +1,5 @@
-"""Outcome metrics across settings: distributions, paired differences, sweeps, heat maps.
+"""Outcome metrics across settings: distributions, paired differences, sweeps, heat maps,
+and outcomes against the inputs of a sampled design.
 
 Each function takes tidy tables (runs, the summary or the differences of
 :class:`sim.resultset.ResultSet`) and returns a figure; none runs a simulation.
@@ -134,6 +135,47 @@ def sweep(
         ax.set_ylabel(style.unit(metric))
         ax.grid(alpha=0.3)
     style.suptitle(fig, f"Outcomes against {parameter} (mean and 95 % CI)")
+    style.legend_below(fig, handles, [h.get_label() for h in handles])
+    return fig
+
+
+def inputs(
+    runs: pd.DataFrame, parameters: Sequence[str], metric: str, colours: Mapping[str, str]
+) -> Figure:
+    """A sampled design's runs: one panel per input parameter, the outcome of every run
+    against the parameter's value, a colour per variant. Where the cloud tilts or narrows,
+    the parameter matters; ``cdsim discover`` finds the region where an outcome occurs.
+
+    Args:
+        runs: one row per run, with ``variant``, the parameters and the metric.
+        parameters: the sampled parameters (columns of ``runs``).
+        metric: the outcome on the vertical axes.
+        colours: colour of each variant.
+    """
+    fig, axes = style.panels(len(parameters), ncols=3)
+    handles = []
+    y_all = pd.to_numeric(runs[metric], errors="coerce")
+    for ax, parameter in zip(axes, parameters, strict=True):
+        x_all = pd.to_numeric(runs[parameter], errors="coerce")
+        numeric = x_all.notna().all()
+        if not numeric:  # categorical: evenly spaced, labelled
+            levels = list(dict.fromkeys(runs[parameter].astype(str)))
+            x_all = runs[parameter].astype(str).map({v: i for i, v in enumerate(levels)})
+            ax.set_xticks(range(len(levels)), levels, rotation=30, ha="right", fontsize=8)
+        jitter = np.random.default_rng(0).uniform(-0.15, 0.15, len(runs)) if not numeric else 0
+        for variant, colour in colours.items():
+            rows = (runs["variant"] == variant).to_numpy()
+            if not rows.any():
+                continue
+            x = x_all.to_numpy(float)[rows] + (jitter[rows] if not numeric else 0)
+            dots = ax.scatter(x, y_all.to_numpy(float)[rows], s=8, color=colour, alpha=0.55,
+                              lw=0, label=variant)  # fmt: skip
+            if parameter == parameters[0]:
+                handles.append(dots)
+        ax.set_xlabel(parameter, fontsize=9)
+        ax.set_ylabel(style.unit(metric))
+        ax.grid(alpha=0.3)
+    style.suptitle(fig, f"{style.title(metric)} against each sampled input (one point per run)")
     style.legend_below(fig, handles, [h.get_label() for h in handles])
     return fig
 
