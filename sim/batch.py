@@ -139,7 +139,10 @@ def execute_chunk(task: dict[str, Any]) -> dict[str, Any]:
         if tables:
             _write_atomic(pd.concat(tables, ignore_index=True), folder / name / part)
     runs = pd.DataFrame(rows)
-    _write_atomic(runs[_run_columns(point_keys)], folder / RUNS_DIR / part)
+    columns = _run_columns(point_keys)
+    own = [c for c in runs.columns if c not in columns]  # the scenario's own outcomes
+    at = columns.index("duration_s")
+    _write_atomic(runs[columns[:at] + own + columns[at:]], folder / RUNS_DIR / part)
     return {"part": part, "runs": len(rows), "failed": int((runs["status"] != "ok").sum())}
 
 
@@ -432,7 +435,7 @@ def _finish(
     runs.to_parquet(folder / "runs.parquet", index=False)
     if csv:
         runs.drop(columns=["traceback"]).to_csv(folder / "runs.csv", index=False)
-    metrics = list(METRICS)
+    metrics = [*METRICS, *own_outcomes(runs, plan)]
     by = ["variant", *plan.group_keys]
     summary = statistics.describe(runs, metrics, by=by)
     summary.to_csv(folder / "summary.csv", index=False)
@@ -452,6 +455,7 @@ def _finish(
         )
     failed = runs[runs["status"] != "ok"]
     manifest.update(
+        outcomes=_outcome_info(runs, plan),
         status="complete",
         finished=_now(),
         runs_total=len(plan.runs),
@@ -462,6 +466,26 @@ def _finish(
     )
     _write_json(folder / "manifest.json", manifest)
     return BatchOutcome(folder, runs, summary, differences, len(failed), seconds, manifest)
+
+
+def own_outcomes(runs: pd.DataFrame, plan: Plan) -> list[str]:
+    """The columns of the runs table that are users' own outcomes (sim.outcomes)."""
+    known = {*_run_columns(["sample", *plan.grid_keys]), "traceback", "error"}
+    return [c for c in runs.columns if c not in known]
+
+
+def _outcome_info(runs: pd.DataFrame, plan: Plan) -> dict[str, list[str]]:
+    """Each own outcome column's description and unit, from the scenario that names it."""
+    specs = plan.scenario_for(plan.runs[0]).outcomes if plan.runs else {}
+    info = {}
+    for column in own_outcomes(runs, plan):
+        name = next((n for n in specs if column == n or column.startswith(f"{n}_")), None)
+        spec = specs.get(name) if name else None
+        what = (spec.description if spec else "") or column.replace("_", " ")
+        if name and column != name:
+            what += f" ({column.removeprefix(name + '_')})"
+        info[column] = [what, spec.unit if spec else ""]
+    return info
 
 
 def markdown_summary(plan: Plan, summary: pd.DataFrame) -> str:
@@ -498,6 +522,8 @@ def markdown_differences(plan: Plan, differences: pd.DataFrame) -> str:
 def _markdown_tables(plan: Plan, table: pd.DataFrame, head: list[str], cols: list[str]) -> str:
     """``head``, then one Markdown table of ``cols`` per variant and grid point."""
     lines = list(head)
+    if table.empty:
+        return "\n".join([*lines, "No statistics: no run succeeded (see runs.parquet).", ""])
     keys = ["variant", *plan.group_keys]
     for key, group in table.groupby(keys, sort=False, dropna=False):
         key = key if isinstance(key, tuple) else (key,)

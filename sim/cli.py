@@ -8,6 +8,7 @@ import datetime as dt
 import math
 import os
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from sim import __version__
 from sim.config import ConfigError, load_scenario
 from sim.metrics import METRICS
+from sim.outcomes import UserCodeError
 
 DEFAULT_SCENARIO = "scenarios/asean_way.yaml"
 
@@ -297,11 +299,17 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     path = _scenario_path(args.scenario)
     config = load_scenario(path, args.overrides)
-    result = run(config, seed=args.seed, steps=args.steps)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     out = args.out or Path("results") / f"{config.name}-{stamp}"
     try:
+        result = run(config, seed=args.seed, steps=args.steps)
+        result.summary  # noqa: B018  (the scenario's own outcomes run here, before writing)
         result.write(out)
+    except UserCodeError as err:  # the user's traceback, then the one line that names it
+        if err.__cause__ is not None:
+            traceback.print_exception(err.__cause__, file=sys.stderr)
+        print(f"error: {path}: {err}", file=sys.stderr)
+        return 1
     except OSError as err:
         print(f"error: --out {out}: cannot write results ({err.strerror or err})", file=sys.stderr)
         return EXIT_BAD_INPUT

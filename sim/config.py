@@ -21,8 +21,9 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim import rules
+from sim import outcomes, rules
 from sim.policies import registry
+from sim.recorder import COUNTERS, STATE
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
@@ -461,6 +462,19 @@ class MembershipConfig(_Config):
     proposals: list[MembershipProposal] = Field(default_factory=list)  # scheduled questions
 
 
+class OutcomeSpec(_Config):
+    """A user's own outcome metric: ``module:function`` taking a run's tables (sim.outcomes),
+    with what it measures and its unit for figures and reports."""
+
+    function: str
+    description: str = ""
+    unit: str = ""
+
+
+#: Columns of the per-step table a stop condition may name.
+STEP_COLUMNS = ("month", *(s.column for s in (*COUNTERS, *STATE)))
+
+
 class Scenario(_Config):
     """A complete, validated scenario: everything a run needs besides its seed."""
 
@@ -483,6 +497,18 @@ class Scenario(_Config):
     membership: MembershipConfig = MembershipConfig()
     default_policy: PolicySpec = PolicySpec(name="committed_ally")
     policy_mix: dict[str, Share] = Field(default_factory=dict)  # policy -> share of members
+    outcomes: dict[str, OutcomeSpec] = Field(default_factory=dict)  # users' own (sim.outcomes)
+    stop_when: str | None = None  # ends a run early: an expression on step columns, or a function
+
+    @model_validator(mode="before")
+    @classmethod
+    def _outcome_shorthand(cls, data: Any) -> Any:
+        """``name: module:function`` is short for ``name: {function: module:function}``."""
+        if isinstance(data, Mapping) and isinstance(data.get("outcomes"), Mapping):
+            given = data["outcomes"]
+            full = {k: {"function": v} if isinstance(v, str) else v for k, v in given.items()}
+            return {**data, "outcomes": full}
+        return data
 
     @model_validator(mode="before")
     @classmethod
@@ -506,6 +532,26 @@ class Scenario(_Config):
                     )
             merged[key] = {**merged.get(key, {}), **value} if isinstance(value, Mapping) else value
         return {**data, "threats": merged}
+
+    @model_validator(mode="after")
+    def _user_code(self) -> Scenario:
+        from sim.metrics import METRICS  # imported here: sim.metrics reads this module
+
+        for name, spec in self.outcomes.items():
+            if not outcomes.NAME.match(name):
+                raise _FieldError(("outcomes", name), "a name of letters, digits and _")
+            if name in METRICS:
+                raise _FieldError(("outcomes", name), "a built-in metric has this name")
+            try:
+                outcomes.load_function(spec.function)
+            except ValueError as err:
+                raise _FieldError(("outcomes", name, "function"), str(err)) from None
+        if self.stop_when is not None:
+            try:
+                outcomes.StopCondition(self.stop_when, STEP_COLUMNS)
+            except ValueError as err:
+                raise _FieldError(("stop_when",), str(err)) from None
+        return self
 
     @model_validator(mode="after")
     def _cross_references(self) -> Scenario:

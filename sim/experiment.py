@@ -13,6 +13,7 @@ import difflib
 import hashlib
 import itertools
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -52,6 +53,8 @@ class ExperimentConfig(BaseModel):
     baseline: str | None = None  # variant the others are compared with (default: the first)
     grid: dict[str, list[Any]] = Field(default_factory=dict)  # dotted path -> values
     design: Design | None = None  # or points sampled over ranges (not both)
+    outcomes: dict[str, Any] = Field(default_factory=dict)  # users' own, as in a scenario
+    stop_when: str | None = None  # ends every run early, as in a scenario
     key_metrics: list[str] = Field(default_factory=list)  # what reports say first, and where
     # the answer changes across the grid (e.g. total_cost_pct_gdp_per_year)
     #: the experiment file's folder: users' own policies (module:Class) may live there too
@@ -72,12 +75,18 @@ class ExperimentConfig(BaseModel):
                 "grid and design: give either a grid or a sampled design, not both (a "
                 "design takes a list of values as categorical: [values])"
             )
-        for metric in self.key_metrics:
-            if metric not in METRICS:
-                close = difflib.get_close_matches(metric, list(METRICS), n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
-                raise ValueError(f"key_metrics: unknown metric {metric!r}{hint}")
         return self
+
+    def check_key_metrics(self, own: Iterable[str] = ()) -> None:
+        """Every key metric is a built-in metric or one of the scenario's own outcomes
+        (``own``, or a column ``NAME_KEY`` of one returning several numbers)."""
+        own = list(own)
+        for metric in self.key_metrics:
+            if metric in METRICS or any(metric == n or metric.startswith(f"{n}_") for n in own):
+                continue
+            close = difflib.get_close_matches(metric, [*METRICS, *own], n=1)
+            hint = f"; did you mean {close[0]!r}?" if close and close[0] != metric else ""
+            raise ConfigError(f"key_metrics: unknown metric {metric!r}{hint}")
 
     @property
     def baseline_variant(self) -> str:
@@ -132,7 +141,10 @@ class Plan:
     def overrides(self, run: Run) -> list[str]:
         """The ``key=value`` overrides that make ``run``'s scenario from the base."""
         exp = self.experiment
-        items = {**exp.set, **exp.variants[run.variant], **dict(run.point)}
+        own = {"outcomes": exp.outcomes} if exp.outcomes else {}
+        if exp.stop_when is not None:
+            own["stop_when"] = exp.stop_when
+        items = {**own, **exp.set, **exp.variants[run.variant], **dict(run.point)}
         if exp.steps is not None:
             items.setdefault("steps", exp.steps)
         return [override_text(k, v) for k, v in items.items()]
@@ -239,14 +251,19 @@ def plan(experiment: ExperimentConfig, label: str = "") -> Plan:
                 runs.append(Run(len(runs), variant, point, rep, seed, number))
     dirs = tuple(dict.fromkeys(d for d in (str(base_path.parent), experiment._folder) if d))
     result = Plan(experiment, base, str(base_path.parent), tuple(runs), keys, dirs)
+    own: set[str] = set()  # the outcomes of the users' own that the runs will have
     for variant in experiment.variants:  # fail before the first run, naming the place
         for point in probes:
             probe = Run(-1, variant, point, 0, 0)
             try:
-                result.scenario_for(probe)
+                own |= set(result.scenario_for(probe).outcomes)
             except ConfigError as err:
                 kind = "grid point" if design is None else "design point"
                 at = f"variant {variant!r}" + (f", {kind} {dict(point)}" if point else "")
                 message = str(err).removeprefix("<scenario>: ")
                 raise ConfigError(f"{where}: {at}: {message}") from None
+    try:
+        experiment.check_key_metrics(sorted(own))
+    except ConfigError as err:
+        raise ConfigError(f"{where}: {err}") from None
     return result

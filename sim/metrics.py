@@ -72,6 +72,7 @@ METRICS: dict[str, tuple[str, str, str]] = {
                          "5: collective commitment)", "0-5"),
     "suspensions": ("Adaptation", "members suspended by the group", "members"),
     "members_joined": ("Adaptation", "members joining or rejoining", "members"),
+    "stopped_month": ("Run", "month the scenario's stop condition ended the run", "month"),
 }  # fmt: skip
 
 #: Metrics that can be undefined (NaN) in a run, and when. Every other metric is always a
@@ -89,6 +90,7 @@ UNDEFINED: dict[str, str] = {
     "mean_trust": "fewer than two members remain",
     "mean_interoperability": "fewer than two members remain",
     "first_amendment_month": "no amendment was adopted",
+    "stopped_month": "the run went its full length (no stop condition, or none met)",
 }
 
 #: Columns of the per-step table (steps.csv, series/): (description, unit), for plots.
@@ -209,6 +211,9 @@ def summarise(
         "rule_level_final": float(last["rule_level"]),
         "suspensions": totals["suspensions"],
         "members_joined": totals["joined"],
+        "stopped_month": (
+            months if months < config.steps * config.months_per_step and len(steps) else math.nan
+        ),
     }
     return {key: out[key] for key in METRICS}
 

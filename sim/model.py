@@ -31,6 +31,7 @@ from sim import (
 )
 from sim.adversaries import Adversary
 from sim.config import (
+    STEP_COLUMNS,
     PolicySpec,
     RulesConfig,
     Scenario,
@@ -40,6 +41,7 @@ from sim.config import (
     override_text,
     validate,
 )
+from sim.outcomes import StopCondition
 from sim.policies.base import NameSet
 from sim.recorder import COUNTERS, EVENT_COLUMNS, STATE, Recorder
 from sim.relations import Relations
@@ -167,6 +169,9 @@ class CollectiveDefenceModel(Model):
             tables={"events": EVENT_COLUMNS, "policy_mix": POLICY_MIX_COLUMNS},
         )
         self.record = Recorder(self.datacollector.add_table_row if record_members else None)
+        self.stop_condition = (
+            StopCondition(scenario.stop_when, STEP_COLUMNS) if scenario.stop_when else None
+        )
         self.running = True
         self.collect()
 
@@ -216,6 +221,10 @@ class CollectiveDefenceModel(Model):
         self.collect()
         if self.time >= self.config.steps:
             self.running = False  # the scenario's length, for Mesa's runners and viz
+        elif self.stop_condition is not None:
+            row = {c: self.datacollector.model_vars[c][-1] for c in STEP_COLUMNS}
+            if self.stop_condition(self, row):
+                self.running = False  # ended early: the steps table ends this month
 
     # ------------------------------------------------------------------ queries
     def membership_changed(self) -> None:

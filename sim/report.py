@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 
 from sim import __version__
 from sim.metrics import METRICS
+from sim.plots import style
 from sim.plots.style import DPI
 from sim.resultset import ResultSet
 
@@ -61,6 +62,11 @@ pre { background: #f7f7f7; padding: 0.8em; overflow-x: auto; font-size: 0.85em; 
 
 def render(rs: ResultSet, figures: Mapping[str, Figure], notes: Sequence[str] = ()) -> str:
     """The report page as HTML text."""
+    with style.own_metrics(rs.own_metrics):
+        return _render(rs, figures, notes)
+
+
+def _render(rs: ResultSet, figures: Mapping[str, Figure], notes: Sequence[str]) -> str:
     e = html.escape
     parts = [
         "<!DOCTYPE html>",
@@ -132,7 +138,7 @@ def crossover_sentences(rs: ResultSet) -> list[str]:
     the grid."""
     out = []
     for row in rs.crossovers.itertuples(index=False):
-        label, unit = METRICS[row.metric][1], METRICS[row.metric][2]
+        label, unit = style.describe(row.metric)
         bits = []
         if row.lower:
             bits.append(f"lower at {_where(row.lower, unit)}")
@@ -193,9 +199,11 @@ def _grid(settings: list[str], cells: dict[tuple[str, str], str], clear: dict[An
     )
     rows = [head + "</tr>"]
     present = {metric for metric, _ in cells}  # an older folder may lack newer metrics
-    for key, (_, label, unit) in METRICS.items():
+    own = [m for m in present if m not in METRICS]  # users' own outcomes, in their order
+    for key in [*METRICS, *own]:
         if key not in present:
             continue
+        label, unit = style.describe(key)
         row = f'<tr><td class="metric">{e(label)}</td><td class="metric">{e(unit)}</td>'
         for s in settings:
             css = ' class="clear"' if clear.get((key, s)) else ""

@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from sim import metrics
+from sim import metrics, outcomes
 from sim.config import Scenario
 from sim.model import CollectiveDefenceModel
 from sim.states import MemberState
@@ -46,8 +46,13 @@ class RunResult:
 
     @cached_property
     def summary(self) -> dict[str, float]:
-        """Outcome metrics (see :func:`sim.metrics.summarise`)."""
-        return metrics.summarise(self.steps, self.members, self.threats, self.config)
+        """Outcome metrics (see :func:`sim.metrics.summarise`), then the scenario's own
+        (:mod:`sim.outcomes`; UserCodeError if one fails)."""
+        own = {name: spec.function for name, spec in self.config.outcomes.items()}
+        return {
+            **metrics.summarise(self.steps, self.members, self.threats, self.config),
+            **outcomes.compute(own, self, self.config.seed),
+        }
 
     @cached_property
     def by_type(self) -> pd.DataFrame:
@@ -96,6 +101,8 @@ def run(
     model = CollectiveDefenceModel(config, rng=seed, record_members=detail)
     for _ in range(model.config.steps):
         model.step()
+        if not model.running:  # the scenario's length, or its stop condition
+            break
     return collect(model, detail)
 
 

@@ -58,6 +58,8 @@ class ResultSet:
         paired: whether runs with the same seed can be compared pairwise.
         policy_mix: one row per run, step and behaviour followed: how many members follow
             it (None in older folders).
+        own_metrics: users' own outcomes (sim.outcomes) in these runs: column ->
+            (description, unit).
         sampled_keys: the parameters of a sampled design (columns of ``runs``, with the
             point's number in ``sample``); settings are then the variants alone, and
             statistics pool the points.
@@ -78,6 +80,7 @@ class ResultSet:
     paired: bool = True
     policy_mix: pd.DataFrame | None = None
     sampled_keys: list[str] = field(default_factory=list)
+    own_metrics: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def inputs(self) -> list[str]:
@@ -104,8 +107,10 @@ class ResultSet:
 
     @property
     def metrics(self) -> list[str]:
-        """The outcome metrics these runs have (an older folder may lack newer ones)."""
-        return [m for m in METRICS if m in self.runs.columns]
+        """The outcome metrics these runs have (an older folder may lack newer ones), then
+        the users' own."""
+        own = [m for m in self.own_metrics if m in self.runs.columns]
+        return [m for m in METRICS if m in self.runs.columns] + own
 
     @property
     def setting_table(self) -> pd.DataFrame:
@@ -236,6 +241,7 @@ def _load_batch(folder: Path) -> ResultSet:
         info=info,
         notes=notes,
         sampled_keys=sampled_keys,
+        own_metrics={k: tuple(v) for k, v in manifest.get("outcomes", {}).items()},
     )
 
 
@@ -255,6 +261,12 @@ def _load_run(folder: Path) -> ResultSet:
     notes = []
     if tables["members"] is None or tables["pairs"] is None:
         notes.append("no members.csv or pairs.csv: member and network figures are left out")
+    specs = config.get("outcomes") or {}
+    own = {}
+    for column in (k for k in summary if k not in METRICS):
+        name = next((n for n in specs if column == n or column.startswith(f"{n}_")), None)
+        spec = specs.get(name) if isinstance(specs.get(name), dict) else {}
+        own[column] = (spec.get("description") or column.replace("_", " "), spec.get("unit", ""))
     return ResultSet(
         name=name,
         question="",
@@ -269,6 +281,7 @@ def _load_run(folder: Path) -> ResultSet:
         policy_mix=tables["policy_mix"],
         info={"folder": str(folder), "scenario": config, "seed": config.get("seed")},
         notes=notes,
+        own_metrics=own,
     )
 
 
@@ -330,6 +343,7 @@ def combine(sets: list[ResultSet], labels: list[str]) -> ResultSet:
         paired=all(s == seeds[0] for s in seeds)
         and all(s.sampled_keys == first.sampled_keys for s in sets),
         sampled_keys=list(first.sampled_keys),
+        own_metrics={k: v for s in sets for k, v in s.own_metrics.items()},
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Sequence
 
+import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.config import ConfigError
@@ -47,11 +48,17 @@ def standard_figures(
     Raises:
         FigureError: an unknown metric, series column, kind or edge.
     """
+    with style.own_metrics(rs.own_metrics):
+        return _standard_figures(rs, metrics, columns, kinds, edge)
+
+
+def _standard_figures(rs, metrics, columns, kinds, edge):  # noqa: ANN001, ANN202
     kinds = list(kinds)
     check_names(kinds, KINDS, "figure kind")
     check_names([edge], network_plots.EDGES, "edge")
-    chosen = list(metrics) if metrics else list(METRICS)
-    check_names(chosen, METRICS, "metric")
+    known = [*METRICS, *rs.own_metrics]
+    chosen = list(metrics) if metrics else known
+    check_names(chosen, known, "metric")
     columns = list(columns) if columns else list(style.KEY_SERIES)
     check_names(columns, SERIES, "series column")
     variant_colours = style.variant_colours(rs.variants)
@@ -63,6 +70,12 @@ def standard_figures(
         notes.append(f"metrics not in these results (an older version), left out: "
                      f"{', '.join(absent)}")  # fmt: skip
         chosen = [m for m in chosen if m in rs.metrics]
+    if not metrics:  # by default, leave out what no run defines (e.g. no stop condition)
+        defined = [m for m in chosen if pd.to_numeric(rs.runs[m], errors="coerce").notna().any()]
+        if len(defined) < len(chosen):
+            left = sorted(set(chosen) - set(defined))
+            notes.append(f"metrics undefined in every run, left out: {', '.join(left)}")
+        chosen = defined
     groups = _groups(chosen)
     if "series" in kinds and rs.series is not None:
         present = [c for c in columns if c in rs.series]
@@ -136,7 +149,8 @@ def _groups(metrics: Sequence[str]) -> dict[str, list[str]]:
     """Metrics by their group (see :data:`sim.metrics.METRICS`), as file-name slugs."""
     groups: dict[str, list[str]] = {}
     for key in metrics:
-        groups.setdefault(METRICS[key][0].lower(), []).append(key)
+        group = METRICS[key][0].lower() if key in METRICS else "own"  # users' own outcomes
+        groups.setdefault(group, []).append(key)
     return groups
 
 

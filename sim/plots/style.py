@@ -6,8 +6,9 @@ touches no global state and needs no display.
 
 from __future__ import annotations
 
+import contextlib
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -67,6 +68,23 @@ def setting_colours(settings: pd.DataFrame, variants: Sequence[str]) -> dict[str
     return out
 
 
+#: Users' own outcomes of the results being drawn: column -> (description, unit); set for
+#: the time of drawing by :func:`own_metrics`.
+_OWN: dict[str, tuple[str, str]] = {}
+
+
+@contextlib.contextmanager
+def own_metrics(labels: Mapping[str, tuple[str, str]]) -> Iterator[None]:
+    """Label users' own outcomes (sim.outcomes) like built-in ones while figures are drawn."""
+    saved = dict(_OWN)
+    _OWN.update(labels)
+    try:
+        yield
+    finally:
+        _OWN.clear()
+        _OWN.update(saved)
+
+
 def describe(key: str, series: bool = False) -> tuple[str, str]:
     """(description, unit) of an outcome metric, or of a per-step column if ``series``."""
     if series and key in SERIES:
@@ -75,6 +93,8 @@ def describe(key: str, series: bool = False) -> tuple[str, str]:
         return METRICS[key][1], METRICS[key][2]
     if key in SERIES:
         return SERIES[key]
+    if key in _OWN:
+        return _OWN[key]
     return key.replace("_", " "), ""
 
 
