@@ -18,7 +18,7 @@ import pandas as pd
 import yaml
 from matplotlib.figure import Figure
 
-from sim import __version__
+from sim import __version__, findings
 from sim.metrics import METRICS
 from sim.plots import style
 from sim.plots.style import DPI
@@ -57,6 +57,9 @@ td.clear { font-weight: bold; }
 figure { margin: 1.5em 0; } figure img { max-width: 100%; border: 1px solid #eee; }
 figcaption { color: #555; font-size: 0.9em; }
 pre { background: #f7f7f7; padding: 0.8em; overflow-x: auto; font-size: 0.85em; }
+.scroll { overflow-x: auto; } details { margin: 0.8em 0; }
+summary { cursor: pointer; font-weight: 600; }
+ul.findings li { margin: 0.35em 0; } .unclear { color: #555; }
 """
 
 
@@ -67,44 +70,114 @@ def render(rs: ResultSet, figures: Mapping[str, Figure], notes: Sequence[str] = 
 
 
 def _render(rs: ResultSet, figures: Mapping[str, Figure], notes: Sequence[str]) -> str:
+    """The question and its answer first, then the figures, then every table (folded)."""
     e = html.escape
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{e(rs.name)}: cdsim report</title><style>{STYLE}</style></head><body>",
         f"<h1>{e(rs.name)}</h1>",
     ]
     if rs.question:
         parts.append(f'<p class="question">{e(rs.question)}</p>')
     n = rs.runs.groupby("setting").size()
+    each = f"{_range(n)} replications each"
+    if rs.sampled_keys and "sample" in rs.runs:
+        points = rs.runs["sample"].nunique()
+        each = (f"{_range(n)} runs each ({points} design points over "
+                f"{len(rs.sampled_keys)} sampled parameters)")  # fmt: skip
     parts.append(
-        f"<p>{len(rs.runs)} runs in {len(n)} setting(s), {_range(n)} replications each. "
+        f"<p>{len(rs.runs)} runs in {len(n)} setting(s), {each}. "
         f"Confidence intervals are 95 % Student-t intervals of the mean.</p>"
     )
     parts += [f'<p class="note">{e(note)}</p>' for note in notes]
-    if rs.key_metrics and len(rs.differences):
-        parts += ["<h2>Where the answer changes</h2>", _crossovers(rs)]
-    parts += ["<h2>How these results were made</h2>", _info(rs)]
-    parts += ["<h2>Outcomes per setting</h2>", _summary_table(rs)]
+    key = _key_figures(rs, figures)
+    parts += ['<h2 id="findings">Findings</h2>', _findings(rs)]
+    if rs.key_metrics and len(rs.differences) and rs.grid_keys:
+        parts += ["<h3>Where the answer changes</h3>", _crossovers(rs)]
+    parts += [_figure(name, figures[name]) for name in key]
+    rest = [name for name in figures if name not in key]
+    if rest:
+        parts.append('<h2 id="figures">More figures</h2>')
+        parts += [_figure(name, figures[name]) for name in rest]
+    parts.append('<h2 id="tables">Tables</h2>')
+    parts.append(
+        '<details><summary>Outcomes per setting</summary><div class="scroll">'
+        + _summary_table(rs)
+        + "</div></details>"
+    )
     if len(rs.differences):
         how = "paired by seed (common random numbers)" if rs.paired else "unpaired (Welch)"
-        parts += [
-            f"<h2>Differences from {e(rs.baseline)}</h2>",
-            f"<p>Each setting minus the baseline at the same grid point, {how}: mean "
-            "[95 % CI], and the p-value of a t-test. Bold: the interval excludes zero.</p>",
-            _differences_table(rs),
-        ]
-    parts.append("<h2>Figures</h2>")
-    for name, fig in figures.items():
-        caption = CAPTIONS.get(name) or CAPTIONS.get(name.split("-")[0], "")
         parts.append(
-            f'<figure id="{e(name)}"><img alt="{e(name)}" src="data:image/png;base64,'
-            f'{_png(fig)}"><figcaption><b>{e(name)}</b>. {e(caption)}</figcaption></figure>'
+            f"<details><summary>Differences from {e(rs.baseline)}</summary>"
+            f"<p>Each setting minus the baseline at the same grid point, {how}: mean "
+            "[95 % CI], and the p-value of a t-test. Bold: the interval excludes zero.</p>"
+            f'<div class="scroll">{_differences_table(rs)}</div></details>'
         )
+    parts.append(f"<details><summary>How these results were made</summary>{_info(rs)}</details>")
     stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     parts.append(f"<p><small>Made by cdsim {e(__version__)} on {stamp}.</small></p>")
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+def _figure(name: str, fig: Figure) -> str:
+    e = html.escape
+    caption = CAPTIONS.get(name) or CAPTIONS.get(name.split("-")[0], "")
+    return (
+        f'<figure id="{e(name)}"><img alt="{e(name)}" src="data:image/png;base64,'
+        f'{_png(fig)}"><figcaption><b>{e(name)}</b>. {e(caption)}</figcaption></figure>'
+    )
+
+
+def _key_metrics(rs: ResultSet) -> list[str]:
+    """The metrics the report leads with: the experiment's key metrics, else the usual."""
+    return rs.key_metrics or [m for m in style.KEY_METRICS if m in rs.metrics]
+
+
+def _key_figures(rs: ResultSet, figures: Mapping[str, Figure]) -> list[str]:
+    """The figures shown beside the findings: the key metrics' differences (or their
+    distributions, with one variant), sweeps, heat maps or inputs."""
+    groups = {METRICS[m][0].lower() if m in METRICS else "own" for m in _key_metrics(rs)}
+    kind = "differences" if len(rs.differences) else "distributions"
+    chosen = [f"{kind}-{g}" for g in sorted(groups)]
+    chosen += [f"sweep-{g}" for g in sorted(groups)]
+    chosen += [f"{k}-{m}" for m in _key_metrics(rs) for k in ("heatmap", "inputs")]
+    return [name for name in chosen if name in figures]
+
+
+def _findings(rs: ResultSet) -> str:
+    """The clear differences in words; the key metrics that are not clearly different."""
+    e = html.escape
+    if len(rs.variants) < 2 or not len(rs.differences):
+        return (
+            "<p>One setting only: nothing to compare. The outcomes are in the figures and in "
+            "the table of outcomes per setting below.</p>"
+        )
+    keys = _key_metrics(rs)
+    found = findings.findings(rs.differences, rs.summary, rs.grid_keys, keys)
+    how = "paired by seed" if rs.paired else "unpaired"
+    out = []
+    unclear = findings.unclear_key_metrics(rs.differences, keys)
+    if unclear:
+        names = "; ".join(f"{v}: {style.describe(m)[0]}" for v, m in unclear)
+        out.append(f'<p class="unclear"><b>Not clearly different</b> from {e(rs.baseline)} '
+                   f"(every 95 % interval includes zero): {e(names)}.</p>")  # fmt: skip
+    out.append(
+        f"<p>The largest differences from <b>{e(rs.baseline)}</b> whose 95 % interval "
+        f"excludes zero ({how}), the experiment's key outcomes first:</p>"
+    )
+    if found:
+        items = [
+            f'<li data-variant="{e(f.variant)}" data-metric="{e(f.metric)}">'
+            f"{e(findings.sentence(f, style.describe))}</li>"
+            for f in found
+        ]
+        out.append('<ul class="findings">' + "".join(items) + "</ul>")
+    else:
+        out.append("<p><b>No clear difference</b>: every interval includes zero.</p>")
+    return "\n".join(out)
 
 
 def _info(rs: ResultSet) -> str:

@@ -374,3 +374,29 @@ def test_the_command_line_lists_every_kind_and_loads_no_plotting_for_other_comma
     code = "import sys, sim.cli; sim.cli.build_parser(); print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"  # `cdsim run/batch` do not pay for matplotlib
+
+
+def test_report_leads_with_findings_that_are_in_the_data(rs):
+    from html.parser import HTMLParser
+
+    figures, notes = standard_figures(rs, kinds=["differences", "sweep"])
+    page = render(rs, figures, notes)
+    order = [page.index(s) for s in ('id="findings"', "<figure", 'id="tables"')]
+    assert order == sorted(order)  # findings, then figures, then the tables
+    assert page.index("<details><summary>Outcomes per setting") > page.index('id="tables"')
+
+    class Items(HTMLParser):
+        found: list = []
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag == "li" and "data-metric" in attrs:
+                self.found.append((attrs["data-variant"], attrs["data-metric"]))
+
+    parser = Items()
+    parser.feed(page)
+    assert parser.found  # the fixture has clear differences: some are stated
+    diff = rs.differences
+    for variant, metric in parser.found:
+        rows = diff[(diff["variant"] == variant) & (diff["metric"] == metric)]
+        assert ((rows["ci_low"] > 0) | (rows["ci_high"] < 0)).any(), (variant, metric)
