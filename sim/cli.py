@@ -176,6 +176,44 @@ def build_parser() -> argparse.ArgumentParser:
                       help="figure formats (default: png,svg)")  # fmt: skip
     sens.set_defaults(func=cmd_sensitivity)
 
+    discover = sub.add_parser(
+        "discover",
+        help="scenario discovery: the regions of the inputs where an outcome occurs (PRIM; "
+        "pip install 'cdsim[discovery]')",
+    )  # fmt: skip
+    discover.add_argument("results", type=Path, metavar="RESULTS",
+                          help="results folder (an experiment or batch)")  # fmt: skip
+    discover.add_argument(
+        "--outcome", required=True, metavar="EXPR",
+        help="a condition over the runs' columns, e.g. 'damage_pct_gdp_per_year > 1'; "
+        "metric[variant] is the metric in that variant's run at the same point and "
+        "replication, e.g. 'total_cost_pct_gdp_per_year[non_intervention] < "
+        "total_cost_pct_gdp_per_year[collective_commitment]'",
+    )  # fmt: skip
+    bound = discover.add_mutually_exclusive_group()
+    bound.add_argument("--above", type=float, metavar="X",
+                       help="the outcome is EXPR > X (EXPR then a metric)")  # fmt: skip
+    bound.add_argument("--below", type=float, metavar="X",
+                       help="the outcome is EXPR < X (EXPR then a metric)")  # fmt: skip
+    discover.add_argument(
+        "--inputs", type=_names, metavar="NAMES",
+        help="comma-separated inputs PRIM may restrict (default: every varied parameter; "
+        "'variant' too when the cases are runs)",
+    )  # fmt: skip
+    discover.add_argument("--threshold", type=float, default=0.8, metavar="D",
+                          help="least density of a box (default 0.8)")  # fmt: skip
+    discover.add_argument("--peel-alpha", type=float, default=0.05, metavar="A",
+                          help="share of the cases peeled per step (default 0.05)")  # fmt: skip
+    discover.add_argument("--mass-min", type=float, default=0.05, metavar="M",
+                          help="least share of all cases in a box (default 0.05)")  # fmt: skip
+    discover.add_argument("--boxes", type=_positive_int, default=1, metavar="K",
+                          help="boxes to find, one after the other (default 1)")  # fmt: skip
+    discover.add_argument("--out", type=Path, metavar="DIR",
+                          help="folder (default: RESULTS/discovery)")  # fmt: skip
+    discover.add_argument("--format", type=_names, default=["png", "svg"], metavar="FORMATS",
+                          help="figure formats (default: png,svg; also pdf)")  # fmt: skip
+    discover.set_defaults(func=cmd_discover)
+
     view = sub.add_parser(
         "view", help="watch a scenario run in the browser (Mesa SolaraViz; pip install '.[viz]')"
     )
@@ -584,6 +622,41 @@ def sensitivity_markdown(table, key: str) -> str:  # noqa: ANN001  (a DataFrame)
         lines += [f"## {metric}", "", rows.sort_values(key, ascending=False)[cols]
                   .to_markdown(index=False, floatfmt=".3g"), ""]  # fmt: skip
     return "\n".join(lines)
+
+
+def cmd_discover(args: argparse.Namespace) -> int:
+    """``cdsim discover``: PRIM boxes of the inputs where the outcome holds."""
+    from sim import discovery
+    from sim.plots import style
+    from sim.plots.discovery import tradeoff
+    from sim.resultset import load
+
+    discovery.require()  # before anything else: the one thing the user cannot fix by editing
+    _check_formats(args.format)
+    outcome = args.outcome
+    if args.above is not None:
+        outcome = f"({outcome}) > {args.above!r}"
+    elif args.below is not None:
+        outcome = f"({outcome}) < {args.below!r}"
+    result = discovery.discover(
+        load(args.results), outcome, inputs=args.inputs, threshold=args.threshold,
+        peel_alpha=args.peel_alpha, mass_min=args.mass_min, boxes=args.boxes,
+    )  # fmt: skip
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    text = discovery.markdown(result)
+    print(text)
+    out = args.out or args.results / "discovery"
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        result.boxes_table().to_csv(out / "boxes.csv", index=False)
+        result.trajectory.to_csv(out / "trajectory.csv", index=False)
+        (out / "boxes.md").write_text(text, encoding="utf-8")
+        style.save(tradeoff(result.trajectory, args.threshold), out, "tradeoff", args.format)
+    except OSError as err:
+        raise ConfigError(f"--out {out}: cannot write ({err.strerror or err})") from None
+    print(f"Boxes in {out}/ (boxes.csv, boxes.md, trajectory.csv, tradeoff.*)")
+    return 0
 
 
 def cmd_view(args: argparse.Namespace) -> int:

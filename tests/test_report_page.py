@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import shutil
 
+import pandas as pd
 import pytest
 from helpers import ROOT
 
 from sim.batch import run_batch
+from sim.cli import main
 from sim.experiment import load_experiment, plan
 from sim.plots import standard_figures
 from sim.report import render
@@ -24,19 +26,19 @@ ARTIFACTS = ROOT / "test-artifacts"
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
-    """The report of experiments/uncertain_world.yaml, on 8 design points x 2 replications
+    """The report of experiments/uncertain_world.yaml, on 12 design points x 2 replications
     of two years."""
     experiment = load_experiment(ROOT / "experiments" / "uncertain_world.yaml")
     small = experiment.model_copy(
         update={
             "replications": 2,
             "steps": 24,
-            "design": experiment.design.model_copy(update={"samples": 8}),
+            "design": experiment.design.model_copy(update={"samples": 12}),
         }
     )
     folder = tmp_path_factory.mktemp("uw") / "results"
     outcome = run_batch(plan(small), folder, workers=1, progress=False)
-    assert outcome.failed == 0 and len(outcome.runs) == 2 * 8 * 2
+    assert outcome.failed == 0 and len(outcome.runs) == 2 * 12 * 2
     rs = load(folder)
     figures, notes = standard_figures(rs)
     path = folder / "report.html"
@@ -50,9 +52,22 @@ def test_the_sampled_experiment_reports_its_inputs(report):
                                                           "collective_commitment"]  # fmt: skip
     assert {f"inputs-{m}" for m in rs.key_metrics} <= set(figures)
     page = path.read_text(encoding="utf-8")
-    assert "16 runs each (8 design points over 7 sampled parameters)" in page
+    assert "24 runs each (12 design points over 7 sampled parameters)" in page
     # the key metrics' figures sit with the findings, before the other figures
     assert page.index('id="inputs-total_cost_pct_gdp_per_year"') < page.index('id="figures"')
+
+
+def test_discovery_finds_where_non_intervention_costs_less(report, capsys):
+    pytest.importorskip("ema_workbench", reason="needs the discovery extra")
+    rs, _, path = report
+    outcome = ("total_cost_pct_gdp_per_year[non_intervention] < "
+               "total_cost_pct_gdp_per_year[collective_commitment]")  # fmt: skip
+    assert main(["discover", str(path.parent), "--outcome", outcome, "--threshold", "0.6"]) == 0
+    out = capsys.readouterr().out
+    assert "24 cases" in out and "Box 1" in out
+    boxes = pd.read_csv(path.parent / "discovery" / "boxes.csv")
+    assert set(boxes["dimension"]) <= set(rs.sampled_keys) and len(boxes)
+    assert (path.parent / "discovery" / "tradeoff.png").exists()
 
 
 def test_the_report_page_answers_first_and_fits_a_laptop_screen(report):
