@@ -50,7 +50,7 @@ from sim import statistics
 from sim.config import Scenario, add_import_paths, from_mapping
 from sim.experiment import Plan, Run, replication_seeds
 from sim.metrics import METRICS
-from sim.results import run
+from sim.results import run, strict_json
 
 RUNS_DIR = "runs"
 SERIES_DIR = "series"
@@ -125,7 +125,8 @@ def execute_chunk(task: dict[str, Any]) -> dict[str, Any]:
             tables = (result.steps, result.members, result.pairs, result.policy_mix)
             for name, table in zip(DETAIL_DIRS, tables, strict=True):
                 detail[name].append(table.assign(**ids)[[*ids, *table.columns]])
-        except Exception as err:  # isolate the failure: record it, go on with the chunk
+        except (Exception, SystemExit) as err:  # a failure, or user code exiting: record it,
+            # go on with the chunk
             row.update(
                 status="failed",
                 error=f"{type(err).__name__}: {err}",
@@ -210,7 +211,25 @@ def run_batch(
     folder = Path(folder)
     fingerprint = plan.fingerprint()
     manifest_path = folder / "manifest.json"
-    old = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else None
+    if folder.exists() and not folder.is_dir():
+        raise BatchError(f"--out {folder}: a file, not a folder; choose another --out")
+    try:
+        old = (
+            json.loads(manifest_path.read_text(encoding="utf-8"))
+            if manifest_path.exists()
+            else None
+        )
+    except (OSError, ValueError) as err:
+        raise BatchError(f"{manifest_path}: unreadable ({err}); choose another --out") from None
+    if old is None and folder.is_dir() and any(folder.iterdir()):
+        if resume:
+            raise BatchError(f"--resume: {folder} holds no cdsim results (no manifest.json): "
+                             "nothing to resume")  # fmt: skip
+        raise BatchError(f"--out {folder}: not empty, and not a results folder; choose a new "
+                         "or empty folder")  # fmt: skip
+    if old is None and resume:
+        raise BatchError(f"--resume: {folder} holds no results to complete; leave out --resume "
+                         "to start")  # fmt: skip
     if old is not None:
         if old.get("fingerprint") != fingerprint:
             raise BatchError(
@@ -221,8 +240,11 @@ def run_batch(
                 f"{folder} already holds results of this experiment (status: "
                 f"{old.get('status')}); add --resume to complete them, or choose another --out"
             )
-    for name in (RUNS_DIR, *DETAIL_DIRS):
-        (folder / name).mkdir(parents=True, exist_ok=True)
+    try:
+        for name in (RUNS_DIR, *DETAIL_DIRS):
+            (folder / name).mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise BatchError(f"--out {folder}: cannot create it ({err.strerror or err})") from None
     done = _clean_and_count(folder)
     todo = [r for r in plan.runs if r.run_id not in done]
     workers = workers or os.cpu_count() or 1
@@ -499,7 +521,7 @@ def markdown_summary(plan: Plan, summary: pd.DataFrame) -> str:
                  "intervals.", ""]  # fmt: skip
     else:
         head += [f"{exp.replications} replications per setting; 95 % confidence intervals.", ""]
-    cols = ["metric", "n", "mean", "std", "median", "ci_low", "ci_high"]
+    cols = ["metric", "n", "mean", "std", "median", "ci_low", "ci_high", "method"]
     return _markdown_tables(plan, summary, head, cols)
 
 
@@ -512,10 +534,11 @@ def markdown_differences(plan: Plan, differences: pd.DataFrame) -> str:
         "Each variant minus the baseline, paired by "
         + ("design point and replication" if plan.sampled else "replication")
         + " (same seeds); "
-        "95 % confidence intervals; p-values of paired t-tests.",
+        "95 % confidence intervals (method: see docs/experiments.md, Intervals); p-values "
+        "of paired t-tests, and Holm-adjusted across the metrics of each setting.",
         "",
     ]
-    cols = ["metric", "n_pairs", "mean_diff", "ci_low", "ci_high", "p_value"]
+    cols = ["metric", "n_pairs", "mean_diff", "ci_low", "ci_high", "method", "p_value", "p_holm"]
     return _markdown_tables(plan, differences, head, cols)
 
 
@@ -599,5 +622,6 @@ def _now() -> str:
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
+    text = json.dumps(strict_json(data), indent=2, default=str, allow_nan=False)
+    tmp.write_text(text + "\n", encoding="utf-8")
     os.replace(tmp, path)

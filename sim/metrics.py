@@ -101,6 +101,43 @@ SERIES: dict[str, tuple[str, str]] = {
 }
 
 
+#: The possible values of each unit, (lowest, highest): intervals of a mean must stay within
+#: them (see :mod:`sim.statistics`). A unit missing here fails at import, so a new metric's
+#: unit must be placed.
+UNIT_RANGES: dict[str, tuple[float, float]] = {
+    "share": (0.0, 1.0),
+    "0-1": (0.0, 1.0),
+    "0-5": (0.0, 5.0),
+    "Spearman": (-1.0, 1.0),
+    **dict.fromkeys(
+        ["US$ bn", "US$ bn a year", "% GDP", "months", "month", "force-share months",
+         "force shares", "threats", "challenges", "requests", "contributions", "refusals",
+         "abandonments", "entrapments", "leaks", "members", "proposals", "amendments",
+         "decisions", "links", "meetings"],
+        (0.0, math.inf),
+    ),
+}  # fmt: skip
+
+#: The range of every metric of :data:`METRICS`, from its unit.
+RANGES: dict[str, tuple[float, float]] = {m: UNIT_RANGES[u] for m, (_, _, u) in METRICS.items()}
+
+#: The range of every per-step column of :data:`SERIES`, from its unit.
+SERIES_RANGES: dict[str, tuple[float, float]] = {c: UNIT_RANGES[u] for c, (_, u) in SERIES.items()}
+
+UNBOUNDED = (-math.inf, math.inf)
+
+
+def metric_range(name: str) -> tuple[float, float]:
+    """The possible values of a metric of the runs table; unbounded for users' own outcomes."""
+    return RANGES.get(name, UNBOUNDED)
+
+
+def series_range(name: str) -> tuple[float, float]:
+    """The possible values of a per-step (or per-member) column: a series column's, else a
+    metric's of the same name, else unbounded."""
+    return SERIES_RANGES.get(name) or RANGES.get(name, UNBOUNDED)
+
+
 def _num(frame: pd.DataFrame, column: str) -> np.ndarray:
     """A column as floats, missing values as NaN."""
     return pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)

@@ -18,7 +18,7 @@ import pandas as pd
 import yaml
 from matplotlib.figure import Figure
 
-from sim import __version__, findings
+from sim import __version__, findings, statistics
 from sim.metrics import METRICS
 from sim.plots import style
 from sim.plots.style import DPI
@@ -89,7 +89,12 @@ def _render(rs: ResultSet, figures: Mapping[str, Figure], notes: Sequence[str]) 
                 f"{len(rs.sampled_keys)} sampled parameters)")  # fmt: skip
     parts.append(
         f"<p>{len(rs.runs)} runs in {len(n)} setting(s), {each}. "
-        f"Confidence intervals are 95 % Student-t intervals of the mean.</p>"
+        "Intervals are 95 %: Student-t intervals of the mean, except where one would leave "
+        "the metric's possible values (shares 0 to 1, correlations -1 to 1, counts and costs "
+        f"0 or more); there {_MARKS['bootstrap']} a bootstrap percentile interval "
+        f"({statistics.RESAMPLES} resamples), {_MARKS['Wilson']} a Wilson score interval for "
+        f"outcomes of 0 or 1, or {_MARKS['Fisher z']} a Fisher z interval for rank "
+        f"correlations. No interval with fewer than {statistics.MIN_N} runs (or pairs).</p>"
     )
     parts += [f'<p class="note">{e(note)}</p>' for note in notes]
     key = _key_figures(rs, figures)
@@ -241,28 +246,50 @@ def _crossovers(rs: ResultSet) -> str:
     )
 
 
+#: The cell mark of each interval method other than Student t (explained in the intro).
+_MARKS = {"bootstrap": "\u1d47", "Wilson": "\u02b7", "Fisher z": "\u1dbb"}
+
+
+def _interval(mean: float, low: float, high: float, method: str, n: int) -> str:
+    """``mean [low, high]`` with the method's mark; the mean and n without an interval."""
+    if method.startswith("n<"):
+        return f"{_num(mean)} (n={n}, no interval)"
+    return f"{_num(mean)} [{_num(low)}, {_num(high)}]{_MARKS.get(method, '')}"
+
+
 def _summary_table(rs: ResultSet) -> str:
-    """Metrics as rows, settings as columns: mean [95 % CI]."""
+    """Metrics as rows, settings as columns: mean [95 % interval] and the method's mark."""
     table = rs.summary
     settings = rs.settings
     cells = {
-        (row.metric, row.setting): f"{_num(row.mean)} [{_num(row.ci_low)}, {_num(row.ci_high)}]"
+        (row.metric, row.setting): _interval(row.mean, row.ci_low, row.ci_high, row.method, row.n)
         for row in table.itertuples()
     }
     return _grid(settings, cells, {})
 
 
 def _differences_table(rs: ResultSet) -> str:
+    """Metrics as rows, settings as columns: the difference with its interval and p-value;
+    a star where the p-value stays below 0.05 after Holm's adjustment across the metrics of
+    the setting, and a note on how many would look different by chance."""
     diff = rs.differences
     settings = [s for s in rs.settings if s in set(diff["setting"])]
     cells, clear = {}, {}
     for row in diff.itertuples():
         p = "" if math.isnan(row.p_value) else f" p={row.p_value:.2g}"
-        cells[(row.metric, row.setting)] = (
-            f"{_num(row.mean_diff)} [{_num(row.ci_low)}, {_num(row.ci_high)}]{p}"
-        )
+        star = "*" if row.p_holm < 0.05 else ""
+        ci = _interval(row.mean_diff, row.ci_low, row.ci_high, row.method, row.n_pairs)
+        cells[(row.metric, row.setting)] = ci + p + star
         clear[(row.metric, row.setting)] = bool(row.ci_low > 0 or row.ci_high < 0)
-    return _grid(settings, cells, clear)
+    tested = diff[diff["p_value"].notna()].groupby("setting")["metric"].nunique()
+    m = int(tested.max()) if len(tested) else 0
+    note = (
+        f"<p>With {m} metrics tested per setting, about {0.05 * m:.1f} of them would show "
+        "p &lt; 0.05 by chance alone if nothing differed. * marks p-values still below 0.05 "
+        "after Holm's adjustment across the metrics of the setting (the differences table "
+        "also has Benjamini-Hochberg q-values, q_bh).</p>"
+    )
+    return note + _grid(settings, cells, clear)
 
 
 def _grid(settings: list[str], cells: dict[tuple[str, str], str], clear: dict[Any, bool]) -> str:
