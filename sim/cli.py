@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sim import __version__
-from sim.config import ConfigError, load_scenario
+from sim.config import ConfigError, load_scenario, scale_warnings
 from sim.metrics import METRICS
 from sim.outcomes import UserCodeError
 
@@ -56,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"scenario file (default: {DEFAULT_SCENARIO})",
     )  # fmt: skip
     _add_overrides(run)
-    run.add_argument("--seed", type=int, help="run seed (default: the scenario's 'seed')")
+    run.add_argument("--seed", type=_seed, help="run seed (default: the scenario's 'seed')")
     run.add_argument("--steps", type=_positive_int, help="number of steps (months by default)")
     run.add_argument(
         "--out", type=Path,
@@ -77,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--replications", "-n", type=_positive_int, default=30,
         help="number of runs (default: 30); run r uses the r-th seed drawn from --seed",
     )  # fmt: skip
-    batch.add_argument("--seed", type=int, default=0, help="root seed of the runs' seeds")
+    batch.add_argument("--seed", type=_seed, default=0, help="root seed of the runs' seeds")
     _add_overrides(batch)
     _add_batch_options(batch)
     batch.set_defaults(func=cmd_batch)
@@ -164,7 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     sens.add_argument("--metrics", type=_names, help="comma-separated outcome metrics")
     sens.add_argument("--replications", "-n", type=_positive_int, default=1,
                       help="runs per sample point, averaged (default 1)")  # fmt: skip
-    sens.add_argument("--seed", type=int, default=0, help="root seed of the sample and runs")
+    sens.add_argument("--seed", type=_seed, default=0, help="root seed of the sample and runs")
     sens.add_argument(
         "--second-order", action="store_true",
         help="Sobol: also second-order indices of every pair (sensitivity_pairs.csv; "
@@ -233,7 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     generate.add_argument("--members", type=_positive_int, required=True, help="group size")
     generate.add_argument("--out", type=Path, required=True, help="scenario file to write")
-    generate.add_argument("--seed", type=int, default=0, help="generator seed (default: 0)")
+    generate.add_argument("--seed", type=_seed, default=0, help="generator seed (default: 0)")
     generate.add_argument("--steps", type=_positive_int, default=120, help="months (default: 120)")
     generate.add_argument(
         "--rule", default="non_intervention", help="rule preset (default: non_intervention)"
@@ -322,6 +322,19 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _seed(text: str) -> int:
+    """A seed: any integer from 0 up (NumPy's seeds are non-negative)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number from 0 up, got {text!r}"
+        ) from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"seeds are whole numbers from 0 up, got {value}")
+    return value
+
+
 def _scenario_path(arg: str | None) -> Path:
     if arg is not None:
         return Path(arg)
@@ -334,11 +347,19 @@ def _scenario_path(arg: str | None) -> Path:
 def cmd_run(args: argparse.Namespace) -> int:
     """``cdsim run``."""
     from sim.results import run
+    from sim.threats import RunawayError
 
     path = _scenario_path(args.scenario)
     config = load_scenario(path, args.overrides)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     out = args.out or Path("results") / f"{config.name}-{stamp}"
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        what = "a file" if not out.is_dir() else "a folder that is not empty"
+        print(f"error: --out {out}: {what}; choose a new or empty folder", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    for warning in scale_warnings(config, args.steps):
+        print(f"warning: {path}: {warning}", file=sys.stderr)
+    seed = args.seed if args.seed is not None else config.seed
     try:
         result = run(config, seed=args.seed, steps=args.steps)
         result.summary  # noqa: B018  (the scenario's own outcomes run here, before writing)
@@ -347,6 +368,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         if err.__cause__ is not None:
             traceback.print_exception(err.__cause__, file=sys.stderr)
         print(f"error: {path}: {err}", file=sys.stderr)
+        return 1
+    except RunawayError as err:
+        print(f"error: {path}: the run was stopped at a limit: {err}", file=sys.stderr)
+        return 1
+    except SystemExit as err:  # a user's policy or function called sys.exit()
+        print(f"error: {path}: user code called sys.exit({err.code!r}) in the run with seed "
+              f"{seed}", file=sys.stderr)  # fmt: skip
         return 1
     except OSError as err:
         print(f"error: --out {out}: cannot write results ({err.strerror or err})", file=sys.stderr)
@@ -407,6 +435,9 @@ def _run_plan(the_plan, args: argparse.Namespace) -> int:  # noqa: ANN001  (a Pl
     if out is None:
         return EXIT_BAD_INPUT
     n = len(the_plan.runs)
+    if the_plan.runs:
+        for warning in scale_warnings(the_plan.scenario_for(the_plan.runs[0])):
+            print(f"warning: {the_plan.experiment.name}: {warning}", file=sys.stderr)
     where = f"Dask cluster {args.scheduler}" if args.scheduler else (
         f"{args.workers or os.cpu_count()} worker process(es)"
     )  # fmt: skip

@@ -13,18 +13,37 @@ from __future__ import annotations
 
 import csv
 import difflib
+import io
+import math
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sim import outcomes, rules
 from sim.policies import registry
 from sim.recorder import COUNTERS, STATE
 
+#: Bounds the model's arithmetic needs (docs/scenarios.md, "Limits"): far beyond any real
+#: figure, they keep a typo like 1e308 from overflowing a run.
+MAX_GDP_USD_BN = 1e6  # a thousand trillion US$: ten times the world's GDP
+MAX_RATE = 1000.0  # threat arrivals per member per year (after exposure)
+MAX_STEPS = 100_000  # steps of a run
+
+
+def _name(value: str) -> str:
+    if not value.strip():
+        raise ValueError("a name needs at least one visible character")
+    if not value.isprintable():
+        raise ValueError(f"a name must not hold line breaks or control characters ({value!r})")
+    return value
+
+
+#: Names label tables and figures: some visible character, no line breaks, at most 200.
+Name = Annotated[str, Field(max_length=200), AfterValidator(_name)]
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
 Positive = Annotated[float, Field(gt=0.0)]
@@ -55,7 +74,8 @@ class _FieldError(Exception):
 
 
 class _Config(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # inf and nan are refused in every number: no arithmetic of the model survives them
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class ThreatTypeConfig(_Config):
@@ -64,7 +84,8 @@ class ThreatTypeConfig(_Config):
     and a large member; ``overt_size`` is the size at which everybody sees it.
     """
 
-    rate: NonNegative = 0.1  # arrivals per member per year (Poisson), times exposure
+    rate: Annotated[float, Field(ge=0.0, le=MAX_RATE)] = 0.1  # arrivals per member per year
+    # (Poisson), times exposure
     initial_size: Positive = 0.5  # mean size at emergence (gamma, shape 2); spill-overs: exact
     growth: Annotated[float, Field(gt=-1.0)] = 0.05  # size growth per month, before response
     max_size: Positive = 5.0  # size never exceeds this (exhaustion of the threat's means)
@@ -194,13 +215,15 @@ class PolicySpec(PolicyRef):
 class MemberConfig(_Config):
     """A member state. Optional capacities left empty are derived (see docs/ODD.md)."""
 
-    name: str
-    gdp_usd_bn: Positive
+    name: Name
+    gdp_usd_bn: Annotated[float, Field(gt=0.0, le=MAX_GDP_USD_BN)]
     defence_pct_gdp: Annotated[float, Field(ge=0.0, le=100.0)]
     intel_capacity: Share | None = None
     resilience: Share | None = None
     readiness: Share | None = None
-    exposure: dict[str, NonNegative] = Field(default_factory=dict)  # threat type -> multiplier
+    exposure: dict[str, Annotated[float, Field(ge=0.0, le=MAX_RATE)]] = Field(
+        default_factory=dict
+    )  # threat type -> multiplier of its rate
     policy: PolicySpec | None = None  # None: the scenario's default_policy (or policy_mix)
     joins_month: Annotated[int, Field(ge=0)] | None = None  # outside the group until then
     sources: dict[str, str] = Field(default_factory=dict)  # provenance of the figures
@@ -370,7 +393,7 @@ DEFAULT_MODES: dict[str, dict[str, float]] = {
 class AdversaryConfig(_Config):
     """An outside power that may challenge members (docs/ODD.md, 7.3)."""
 
-    name: str
+    name: Name
     defence_budget_usd_bn: Positive  # military spending a year (e.g. SIPRI)
     reach: Share = 0.2  # share of its means it can bring to bear on the group
     targets: dict[str, Positive]  # member -> stake: how often it seeks occasions against it
@@ -462,6 +485,49 @@ class MembershipConfig(_Config):
     proposals: list[MembershipProposal] = Field(default_factory=list)  # scheduled questions
 
 
+def check_finite(data: Any, loc: tuple[str | int, ...] = ()) -> None:
+    """Raise at the first infinite or NaN number in nested data (YAML's ``.inf``, ``.nan``),
+    naming where it is. Numbers read as text (a CSV's ``inf``) are refused by the fields'
+    own validation (``allow_inf_nan=False``)."""
+    stack = [(loc, data)]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            raise _FieldError(where or ("value",), f"{value} is not a finite number")
+        if isinstance(value, Mapping):
+            stack += [((*where, k), v) for k, v in value.items()]
+        elif isinstance(value, list | tuple):
+            stack += [((*where, i), v) for i, v in enumerate(value)]
+
+
+#: Beyond these a run is far larger than any shipped scenario (the longest runs 120 months,
+#: the largest has 200 members): worth a warning, as it may take long or much memory.
+LONG_RUN_MONTHS = 2_400
+LARGE_GROUP = 500
+
+
+def scale_warnings(scenario: Scenario, steps: int | None = None) -> list[str]:
+    """What makes a run far larger than the shipped scenarios (empty if nothing)."""
+    out = []
+    months = (steps or scenario.steps) * scenario.months_per_step
+    if months > LONG_RUN_MONTHS:
+        out.append(f"{months:,} months ({months / 12:,.0f} years) is far longer than the shipped "
+                   f"scenarios (120 months): this run may take long")  # fmt: skip
+    if len(scenario.members) > LARGE_GROUP:
+        out.append(f"{len(scenario.members):,} members is far more than the shipped scenarios "
+                   "(at most 200): a step grows with the square of the group")  # fmt: skip
+    return out
+
+
+def finite_error(data: Any) -> str | None:
+    """Where nested data holds an infinite or NaN number, and what (None if nowhere)."""
+    try:
+        check_finite(data)
+    except _FieldError as err:
+        return f"{'.'.join(str(part) for part in err.loc)}: {err.msg}"
+    return None
+
+
 class OutcomeSpec(_Config):
     """A user's own outcome metric: ``module:function`` taking a run's tables (sim.outcomes),
     with what it measures and its unit for figures and reports."""
@@ -480,8 +546,8 @@ class Scenario(_Config):
 
     name: str
     description: str = ""
-    seed: int | None = None  # None: a fresh seed is drawn and recorded
-    steps: Annotated[int, Field(ge=1)] = 120
+    seed: Annotated[int, Field(ge=0)] | None = None  # None: a fresh seed, drawn and recorded
+    steps: Annotated[int, Field(ge=1, le=MAX_STEPS)] = 120
     months_per_step: Months = 1
     members: list[MemberConfig] = Field(min_length=1)
     borders: list[BorderConfig] = Field(default_factory=list)
@@ -499,6 +565,13 @@ class Scenario(_Config):
     policy_mix: dict[str, Share] = Field(default_factory=dict)  # policy -> share of members
     outcomes: dict[str, OutcomeSpec] = Field(default_factory=dict)  # users' own (sim.outcomes)
     stop_when: str | None = None  # ends a run early: an expression on step columns, or a function
+
+    @model_validator(mode="before")
+    @classmethod
+    def _finite(cls, data: Any) -> Any:
+        """No infinite or NaN number anywhere, policy parameters included."""
+        check_finite(data)
+        return data
 
     @model_validator(mode="before")
     @classmethod
@@ -564,6 +637,13 @@ class Scenario(_Config):
         for i, member in enumerate(self.members):
             for threat in member.exposure:
                 _known(threat, self.threats, ("members", i, "exposure", threat), "threat type")
+            for kind, threat in self.threats.items():
+                rate = threat.rate * member.exposure.get(kind, 1.0)
+                if rate > MAX_RATE:
+                    raise _FieldError(
+                        ("members", i, "exposure", kind),
+                        f"rate x exposure is {rate:g} {kind} threats a year; at most {MAX_RATE:g}",
+                    )
         pairs: set[frozenset[str]] = set()
         for i, border in enumerate(self.borders):
             for j, name in enumerate(border.between):
@@ -661,22 +741,69 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     return from_mapping(raw, overrides, path.parent, str(path))
 
 
-def read_yaml(path: Path) -> dict[str, Any]:
-    """A YAML file's top-level mapping (raises ConfigError naming the file and line)."""
+#: Input files larger than this are refused before they are read (bytes): the largest
+#: shipped file is a few kB; a generated scenario of a thousand members is under 1 MB.
+MAX_FILE_BYTES = 10_000_000
+#: YAML nested deeper than this is refused before it is built (the deepest shipped file
+#: nests 5 levels).
+MAX_DEPTH = 50
+
+
+def read_text(path: Path) -> str:
+    """An input file's text: UTF-8, with or without a byte-order mark, at most
+    :data:`MAX_FILE_BYTES` (ConfigError naming the file otherwise)."""
     label = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ConfigError(
+                f"{label}: {size / 1e6:.1f} MB is larger than the {MAX_FILE_BYTES // 1_000_000} "
+                "MB an input file may be"
+            )
+        data = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"{label}: no such file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{label}: a folder, not a file") from None
     except OSError as err:
         raise ConfigError(f"{label}: cannot read ({err.strerror})") from None
     try:
-        raw = yaml.safe_load(text)
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        byte = data[err.start : err.start + 1]
+        raise ConfigError(
+            f"{label}: not a UTF-8 text file (byte {err.start}: {byte!r}); save it as UTF-8"
+        ) from None
+    if "\x00" in text:
+        raise ConfigError(f"{label}: not a text file (it holds NUL bytes)")
+    return text
+
+
+def parse_yaml(text: str, label: str) -> Any:
+    """YAML text as Python data; nesting deeper than :data:`MAX_DEPTH` is refused before
+    anything is built (ConfigError naming the file and line)."""
+    try:
+        depth = 0
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    line = event.start_mark.line + 1
+                    raise ConfigError(f"{label}:{line}: nested deeper than {MAX_DEPTH} levels")
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+        return yaml.safe_load(text)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
         raise ConfigError(f"{label}{where}: malformed YAML: {problem}") from None
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """A YAML file's top-level mapping (raises ConfigError naming the file and line)."""
+    label = str(path)
+    raw = parse_yaml(read_text(path), label)
     if not isinstance(raw, dict):
         raise ConfigError(f"{label}: expected a mapping of settings at the top level")
     return raw
@@ -748,8 +875,9 @@ def format_loc(loc: Iterable[str | int], raw: Mapping[str, Any] | None = None) -
         if isinstance(part, int):
             out += f"[{part}]"
             node = node[part] if isinstance(node, list) and part < len(node) else None
-            if isinstance(node, Mapping) and isinstance(node.get("name"), str):
-                out += f" ({node['name']})"
+            name = node.get("name") if isinstance(node, Mapping) else None
+            if isinstance(name, str) and name.strip() and name.isprintable():
+                out += f" ({name})"
         else:
             out += f".{part}" if out else str(part)
             node = node.get(part) if isinstance(node, Mapping) else None
@@ -861,11 +989,9 @@ def _read_yaml_list(folder: Path, name: Any, loc: tuple[str, ...]) -> list[Any]:
         raise _FieldError(loc, "expected a YAML file path")
     path = folder / name
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise _FieldError(loc, f"no such file {str(path)!r}") from None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
-        raise _FieldError(loc, f"cannot read {str(path)!r}: {err}") from None
+        data = parse_yaml(read_text(path), str(path))
+    except ConfigError as err:
+        raise _FieldError(loc, str(err)) from None
     if not isinstance(data, list):
         raise _FieldError(loc, f"{path.name}: expected a list")
     return data
@@ -878,13 +1004,24 @@ def _read_csv(
         raise _FieldError(loc, "expected a CSV file path")
     path = folder / name
     try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            rows = list(csv.DictReader(handle))
-    except FileNotFoundError:
-        raise _FieldError(loc, f"no such file {str(path)!r}") from None
-    except (OSError, csv.Error, UnicodeDecodeError) as err:
+        reader = csv.reader(io.StringIO(read_text(path), newline=""))
+        lines = list(reader)
+    except ConfigError as err:
+        raise _FieldError(loc, str(err)) from None
+    except csv.Error as err:
         raise _FieldError(loc, f"cannot read {str(path)!r}: {err}") from None
-    rows = [{k: (v or "").strip() for k, v in row.items() if k is not None} for row in rows]
+    if not lines:
+        raise _FieldError(loc, f"{path.name}: empty (expected a header row)")
+    header = [h.strip() for h in lines[0]]
+    rows = []
+    for number, cells in enumerate(lines[1:], start=2):
+        if not any(c.strip() for c in cells):
+            continue  # a blank line
+        if len(cells) != len(header):
+            raise _FieldError(
+                loc, f"{path.name} row {number}: {len(cells)} cells, the header has {len(header)}"
+            )
+        rows.append({k: v.strip() for k, v in zip(header, cells, strict=True)})
     for i, row in enumerate(rows):
         for column in required:
             if not row.get(column):

@@ -95,7 +95,7 @@ class Design(BaseModel):
 
     method: Literal["random", "latin_hypercube", "sobol"]
     samples: Annotated[int, Field(ge=1)]
-    seed: int | None = None  # seed of the sample (default: the experiment's seed)
+    seed: Annotated[int, Field(ge=0)] | None = None  # of the sample (default: the experiment's)
     parameters: dict[str, Distribution]
 
     @model_validator(mode="after")

@@ -28,6 +28,7 @@ from sim.config import (
     Scenario,
     add_import_paths,
     describe_error,
+    finite_error,
     from_mapping,
     load_scenario,
     override_text,
@@ -40,13 +41,13 @@ from sim.metrics import METRICS
 class ExperimentConfig(BaseModel):
     """A validated experiment file."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     name: str
     question: str = ""  # what the experiment asks, in a sentence
     scenario: str  # the base scenario file, relative to the experiment file
     replications: Annotated[int, Field(ge=1)] = 30
-    seed: int = 0  # root seed: replication seeds are drawn from it
+    seed: Annotated[int, Field(ge=0)] = 0  # root seed: replication seeds are drawn from it
     steps: Annotated[int, Field(ge=1)] | None = None  # overrides the scenario's steps
     set: dict[str, Any] = Field(default_factory=dict)  # overrides applied to every run
     variants: dict[str, dict[str, Any]] = Field(default_factory=lambda: {"base": {}})
@@ -59,6 +60,14 @@ class ExperimentConfig(BaseModel):
     # the answer changes across the grid (e.g. total_cost_pct_gdp_per_year)
     #: the experiment file's folder: users' own policies (module:Class) may live there too
     _folder: str = PrivateAttr(default="")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _finite(cls, data: Any) -> Any:
+        problem = finite_error(data)
+        if problem:
+            raise ValueError(problem)
+        return data
 
     @model_validator(mode="after")
     def _check(self) -> ExperimentConfig:

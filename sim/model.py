@@ -99,8 +99,10 @@ class CollectiveDefenceModel(Model):
             rng = scenario.seed
         if rng is None:
             rng = int(np.random.SeedSequence().entropy % (2**63))
-        if not isinstance(rng, int | np.integer):
+        if not isinstance(rng, int | np.integer) or isinstance(rng, bool):
             raise TypeError("rng must be an integer seed (recorded with the results)")
+        if rng < 0:
+            raise ValueError(f"rng must be a seed from 0 up, got {rng}")
         super().__init__(rng=int(rng))
         self.seed = int(rng)
         self.config = scenario.model_copy(update={"seed": self.seed})
@@ -204,6 +206,7 @@ class CollectiveDefenceModel(Model):
         response.decide(self)
         response.sustain(self)
         threats.evolve(self)
+        threats.check_population(self)
         if self._due(self.config.exercises.interval_months):
             exercises.hold(self)
         if self._due(self.config.relations.meeting_interval_months):

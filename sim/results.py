@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -15,6 +16,18 @@ from sim import metrics, outcomes
 from sim.config import Scenario
 from sim.model import CollectiveDefenceModel
 from sim.states import MemberState
+
+
+def strict_json(data: Any) -> Any:
+    """``data`` with undefined numbers (NaN, inf) as None: JSON's ``null``, which strict
+    readers accept where they refuse ``NaN``."""
+    if isinstance(data, float) and not math.isfinite(data):
+        return None
+    if isinstance(data, dict):
+        return {k: strict_json(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [strict_json(v) for v in data]
+    return data
 
 
 @dataclass
@@ -79,7 +92,8 @@ class RunResult:
         self.events.to_csv(folder / "events.csv", index=False)
         self.by_type.to_csv(folder / "threats_by_type.csv", index=False)
         (folder / "summary.json").write_text(
-            json.dumps(self.summary, indent=2, allow_nan=True) + "\n", encoding="utf-8"
+            json.dumps(strict_json(self.summary), indent=2, allow_nan=False) + "\n",
+            encoding="utf-8",
         )
         return folder
 

@@ -189,6 +189,42 @@ class Threat(FixedAgent):
         }
 
 
+# ---------------------------------------------------------------------- limits
+
+#: The most threats one run may hold active at once, and in all (docs/scenarios.md,
+#: "Limits"): the shipped scenarios stay below 100 and 10,000; a run that gets past these
+#: has a setting that makes threats multiply faster than they end, and would otherwise
+#: grow until the machine runs out of memory.
+MAX_ACTIVE = 20_000
+MAX_TOTAL = 500_000
+
+
+class RunawayError(RuntimeError):
+    """A run exceeded :data:`MAX_ACTIVE` or :data:`MAX_TOTAL`; the message names the threat
+    type that multiplied and the settings that drive it."""
+
+
+def check_population(model: CollectiveDefenceModel) -> None:
+    """Stop a run whose threats multiply without bound, naming the likely cause."""
+    active = model.active_threats()
+    total = len(model.finished_threats) + len(active)
+    if len(active) <= MAX_ACTIVE and total <= MAX_TOTAL:
+        return
+    kinds: dict[str, int] = defaultdict(int)
+    for threat in active:
+        kinds[threat.kind] += 1
+    kind = max(kinds, key=kinds.get) if kinds else next(iter(model.config.threats))
+    cfg = model.config.threats[kind]
+    which = (f"{len(active):,} threats active (at most {MAX_ACTIVE:,})" if len(active) > MAX_ACTIVE
+             else f"{total:,} threats in all (at most {MAX_TOTAL:,})")  # fmt: skip
+    raise RunawayError(
+        f"month {model.month}: {which}, {kinds.get(kind, 0):,} of them {kind}: they multiply "
+        f"faster than they end; lower threats.{kind}.spillover ({cfg.spillover:g}), "
+        f"threats.{kind}.rate ({cfg.rate:g}) or threats.{kind}.growth ({cfg.growth:g}), or "
+        "shorten the run"
+    )
+
+
 # ---------------------------------------------------------------------- arithmetic
 
 

@@ -142,7 +142,8 @@ def test_data_file_errors_name_the_data_file(write, tmp_path, capsys):
         load_scenario(path)
     path = write("name: x\ndata: {members: missing.csv}\n")
     assert main(["validate", str(path)]) == 2
-    assert "data.members: no such file" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "data.members: " in err and "missing.csv: no such file" in err
 
 
 def test_duplicate_border_is_rejected(write):
