@@ -191,20 +191,20 @@ def build_parser() -> argparse.ArgumentParser:
         "total_cost_pct_gdp_per_year[collective_commitment]'",
     )  # fmt: skip
     bound = discover.add_mutually_exclusive_group()
-    bound.add_argument("--above", type=float, metavar="X",
+    bound.add_argument("--above", type=_finite, metavar="X",
                        help="the outcome is EXPR > X (EXPR then a metric)")  # fmt: skip
-    bound.add_argument("--below", type=float, metavar="X",
+    bound.add_argument("--below", type=_finite, metavar="X",
                        help="the outcome is EXPR < X (EXPR then a metric)")  # fmt: skip
     discover.add_argument(
         "--inputs", type=_names, metavar="NAMES",
         help="comma-separated inputs PRIM may restrict (default: every varied parameter; "
         "'variant' too when the cases are runs)",
     )  # fmt: skip
-    discover.add_argument("--threshold", type=float, default=0.8, metavar="D",
+    discover.add_argument("--threshold", type=_finite, default=0.8, metavar="D",
                           help="least density of a box (default 0.8)")  # fmt: skip
-    discover.add_argument("--peel-alpha", type=float, default=0.05, metavar="A",
+    discover.add_argument("--peel-alpha", type=_finite, default=0.05, metavar="A",
                           help="share of the cases peeled per step (default 0.05)")  # fmt: skip
-    discover.add_argument("--mass-min", type=float, default=0.05, metavar="M",
+    discover.add_argument("--mass-min", type=_finite, default=0.05, metavar="M",
                           help="least share of all cases in a box (default 0.05)")  # fmt: skip
     discover.add_argument("--boxes", type=_positive_int, default=1, metavar="K",
                           help="boxes to find, one after the other (default 1)")  # fmt: skip
@@ -319,6 +319,17 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _finite(text: str) -> float:
+    """A finite number (``inf`` and ``nan`` are refused like everywhere else)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
     return value
 
 

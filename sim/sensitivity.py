@@ -11,6 +11,7 @@ the parameters, not from the threats drawn.
 from __future__ import annotations
 
 import importlib
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,6 +77,8 @@ def parse_parameter(text: str) -> Parameter:
         low, high = float(low_text), float(high_text)
     except ValueError:
         raise SensitivityError(f"--param {text!r}: LOW and HIGH must be numbers") from None
+    if not (math.isfinite(low) and math.isfinite(high)):
+        raise SensitivityError(f"--param {text!r}: LOW and HIGH must be finite numbers")
     if not low < high:
         raise SensitivityError(f"--param {text!r}: LOW must be below HIGH")
     integer = all(part.strip().lstrip("-").isdigit() for part in (low_text, high_text))

@@ -226,3 +226,13 @@ def test_shipped_scenarios_stay_within_every_limit():
     for path in sorted(SCENARIOS.glob("*.yaml")):
         result = run(load_scenario(path), seed=0, steps=24, detail=False)
         assert len(result.threats) < MAX_ACTIVE, path.name
+
+
+def test_command_line_numbers_must_be_finite(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["discover", "nowhere", "--outcome", "x > 1", "--threshold", "nan"])
+    assert stop.value.code == 2
+    assert "expected a finite number, got 'nan'" in capsys.readouterr().err
+    assert main(["sensitivity", str(SCENARIOS / "teaching.yaml"), "--param",
+                 "threats.terrorism.rate=0:inf"]) == 2  # fmt: skip
+    one_error_line(capsys, "finite numbers")
