@@ -29,6 +29,7 @@ import json
 import math
 import os
 import platform
+import signal
 import subprocess
 import sys
 import threading
@@ -45,9 +46,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import yaml
 
 from sim import statistics
-from sim.config import Scenario, add_import_paths, from_mapping
+from sim.config import Scenario, add_import_paths, from_mapping, merge_data_files
 from sim.experiment import Plan, Run, replication_seeds
 from sim.metrics import METRICS
 from sim.results import run, strict_json
@@ -93,6 +95,19 @@ class BatchOutcome:
 # ------------------------------------------------------------------ worker side
 
 
+#: Whether this process is a local batch worker (see :func:`_worker_start`).
+_IN_WORKER = False
+
+
+def _worker_start() -> None:
+    """In a local worker: leave Ctrl-C to the main process, which stops the batch (the
+    worker finishes its chunk, saved for --resume), so that a KeyboardInterrupt raised in a
+    worker can only come from user code, and fails its run like any other exception."""
+    global _IN_WORKER
+    _IN_WORKER = True
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def execute_chunk(task: dict[str, Any]) -> dict[str, Any]:
     """Run one chunk (in a worker) and write its part files; return counts only."""
     for folder in task["import_dirs"]:
@@ -125,8 +140,11 @@ def execute_chunk(task: dict[str, Any]) -> dict[str, Any]:
             tables = (result.steps, result.members, result.pairs, result.policy_mix)
             for name, table in zip(DETAIL_DIRS, tables, strict=True):
                 detail[name].append(table.assign(**ids)[[*ids, *table.columns]])
-        except (Exception, SystemExit) as err:  # a failure, or user code exiting: record it,
-            # go on with the chunk
+        except BaseException as err:  # a failure, or user code exiting: record it, go on
+            if isinstance(err, KeyboardInterrupt) and not _IN_WORKER:
+                raise  # Ctrl-C in a batch run in this process
+            if isinstance(err, GeneratorExit):
+                raise
             row.update(
                 status="failed",
                 error=f"{type(err).__name__}: {err}",
@@ -257,6 +275,8 @@ def run_batch(
         manifest["started"] = old.get("started", manifest["started"])
     manifest["status"] = "running"
     _write_json(manifest_path, manifest)
+    if old is None:
+        _keep_settings(plan, folder)
 
     start = time.perf_counter()
     bar = _progress(len(plan.runs), len(done), progress)
@@ -343,7 +363,7 @@ class _executor:
         self.client = None
         if scheduler is None:
             self.executor: Executor = ProcessPoolExecutor(
-                max_workers=workers, mp_context=_process_context()
+                max_workers=workers, mp_context=_process_context(), initializer=_worker_start
             )
             return
         try:
@@ -560,6 +580,28 @@ def _progress(total: int, initial: int, enabled: bool):
 
     tqdm.monitor_interval = 0  # no monitor thread: workers can then be forked safely
     return tqdm(total=total, initial=initial, unit="run", disable=not enabled, smoothing=0.1)
+
+
+def _keep_settings(plan: Plan, folder: Path) -> None:
+    """Keep what makes the runs, so the folder can be re-run after its files change:
+    ``scenario.yaml`` (the base scenario as written, its data files merged in),
+    ``experiment.yaml`` (the experiment, naming that copy: ``cdsim experiment
+    DIR/experiment.yaml`` runs the same runs) and ``resolved/<variant>.yaml`` (each variant's
+    complete scenario, every default filled in; a grid or design point's values are in the
+    runs table)."""
+    base = merge_data_files(plan.base, Path(plan.scenario_dir))
+    _write_yaml(folder / "scenario.yaml", base)
+    experiment = plan.experiment.model_dump(mode="json", exclude_defaults=True)
+    _write_yaml(folder / "experiment.yaml", {**experiment, "scenario": "scenario.yaml"})
+    (folder / "resolved").mkdir(exist_ok=True)
+    for variant in plan.experiment.variants:
+        scenario = plan.scenario_for(Run(-1, variant, (), 0, 0))
+        _write_yaml(folder / "resolved" / f"{variant}.yaml", scenario.model_dump(mode="json"))
+
+
+def _write_yaml(path: Path, data: Any) -> None:
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    path.write_text(text, encoding="utf-8")
 
 
 def _manifest(

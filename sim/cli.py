@@ -31,7 +31,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.func(args)
     except ConfigError as err:  # bad input of any kind: scenario, results folder, figures
-        print(f"error: {err}", file=sys.stderr)
+        for line in str(err).splitlines() or [""]:  # every problem of a file, a line each
+            print(f"error: {line}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -65,7 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
 
     validate = sub.add_parser("validate", help="check a scenario file without running it")
-    validate.add_argument("scenario", help="scenario file")
+    validate.add_argument(
+        "scenario", nargs="?", default=None, help=f"scenario file (default: {DEFAULT_SCENARIO})"
+    )
     _add_overrides(validate)
     validate.set_defaults(func=cmd_validate)
 
@@ -89,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     experiment.add_argument(
         "--replications", "-n", type=_positive_int, help="override the file's replications"
     )
+    experiment.add_argument("--seed", type=_seed, help="override the file's root seed")
+    _add_overrides(experiment)
     _add_batch_options(experiment)
     experiment.set_defaults(func=cmd_experiment)
 
@@ -133,16 +138,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--replications", "-n", type=_positive_int,
         help="runs per pattern (default: each experiment file's, 30)",
     )  # fmt: skip
-    patterns.add_argument(
-        "--workers", "-j", type=_positive_int, help="local worker processes (default: all cores)"
-    )
-    patterns.add_argument(
-        "--out", type=Path,
-        help="results folder (default: results/patterns-<date-time>); the verdicts go to "
-        "patterns.csv and patterns.md in it",
-    )  # fmt: skip
-    patterns.add_argument("--resume", action="store_true", help="complete an interrupted check")
-    patterns.add_argument("--no-progress", action="store_true", help="no progress bars")
+    patterns.add_argument("--seed", type=_seed, help="root seed of every pattern's runs "
+                          "(default: each experiment file's)")  # fmt: skip
+    _add_overrides(patterns)
+    _add_batch_options(patterns)
     patterns.set_defaults(func=cmd_check_patterns)
 
     sens = sub.add_parser(
@@ -171,6 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
         "2D+2 instead of D+2 points per base sample)",
     )  # fmt: skip
     sens.add_argument("--steps", type=_positive_int, help="steps per run (default: scenario's)")
+    _add_overrides(sens)
     _add_batch_options(sens)
     sens.add_argument("--format", type=_names, default=["png", "svg"],
                       help="figure formats (default: png,svg)")  # fmt: skip
@@ -220,6 +220,8 @@ def build_parser() -> argparse.ArgumentParser:
     view.add_argument(
         "scenario", nargs="?", default=None, help=f"scenario file (default: {DEFAULT_SCENARIO})"
     )
+    _add_overrides(view)
+    view.add_argument("--seed", type=_seed, help="the seed the page starts with")
     view.add_argument("--port", type=_positive_int, default=8765, help="port (default 8765)")
     view.add_argument("--host", default="localhost", help="host to serve on (default localhost)")
     view.add_argument("--no-open", action="store_true", help="do not open a browser window")
@@ -333,6 +335,12 @@ def _finite(text: str) -> float:
     return value
 
 
+def _progress(args: argparse.Namespace) -> bool:
+    """Progress bars only on a terminal (a redirected log gets no carriage-return frames),
+    and never with --no-progress."""
+    return not args.no_progress and sys.stderr.isatty()
+
+
 def _seed(text: str) -> int:
     """A seed: any integer from 0 up (NumPy's seeds are non-negative)."""
     try:
@@ -347,12 +355,10 @@ def _seed(text: str) -> int:
 
 
 def _scenario_path(arg: str | None) -> Path:
-    if arg is not None:
-        return Path(arg)
-    path = Path(DEFAULT_SCENARIO)
-    if path.exists():
-        return path
-    return Path(__file__).resolve().parent.parent / DEFAULT_SCENARIO
+    """The scenario named, else ``scenarios/asean_way.yaml`` here, else the shipped one."""
+    from sim import shipped
+
+    return shipped.locate(arg if arg is not None else DEFAULT_SCENARIO)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -406,11 +412,11 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 def cmd_experiment(args: argparse.Namespace) -> int:
     """``cdsim experiment``."""
-    from sim.experiment import load_experiment, plan
+    from sim.experiment import load_experiment, plan, with_command_line
 
-    experiment = load_experiment(args.experiment)
-    if args.replications:
-        experiment = experiment.model_copy(update={"replications": args.replications})
+    experiment = with_command_line(
+        load_experiment(args.experiment), args.overrides, args.seed, args.replications
+    )
     return _run_plan(plan(experiment, args.experiment), args)
 
 
@@ -455,7 +461,7 @@ def _run_plan(the_plan, args: argparse.Namespace) -> int:  # noqa: ANN001  (a Pl
     print(f"{the_plan.experiment.name}: {n} runs on {where} -> {out}/", file=sys.stderr)
     outcome, code = _guarded(out, lambda: run_batch(
         the_plan, out, workers=args.workers, resume=args.resume, scheduler=args.scheduler,
-        progress=not args.no_progress, csv=args.csv, command=["cdsim", *sys.argv[1:]],
+        progress=_progress(args), csv=args.csv, command=["cdsim", *sys.argv[1:]],
     ))  # fmt: skip
     if outcome is None:
         return code
@@ -521,10 +527,38 @@ def _check_formats(formats: list[str]) -> None:
     check_names(formats, FIGURE_FORMATS, "format")
 
 
+#: What a figures folder holds: a folder holding anything else is not written into.
+FIGURE_FILES = (".png", ".svg", ".pdf")
+#: What cdsim discover writes.
+DISCOVERY_FILES = (
+    "boxes.csv",
+    "boxes.md",
+    "trajectory.csv",
+    *(f"tradeoff{s}" for s in FIGURE_FILES),
+)
+
+
+def _own_output(out: Path, mine: Callable[[Path], bool]) -> None:
+    """Refuse (ConfigError) to write into ``out`` if it is a file, or a folder holding any
+    file this command would not have written (``mine``): nothing of a user's is overwritten
+    or mixed with results."""
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out}: a file, not a folder; choose another --out")
+    if out.is_dir():
+        foreign = [p.name for p in out.iterdir() if not mine(p)]
+        if foreign:
+            shown = ", ".join(sorted(foreign)[:3]) + (", ..." if len(foreign) > 3 else "")
+            raise ConfigError(
+                f"--out {out}: holds files this command did not write ({shown}); choose a new "
+                "or empty folder"
+            )
+
+
 def _write_figures(args: argparse.Namespace, rs, out: Path) -> int:  # noqa: ANN001
     from sim.plots import style
 
     _check_formats(args.format)
+    _own_output(out, lambda p: p.is_file() and p.suffix in FIGURE_FILES)
     figures, notes = _figures(args, rs)
     try:
         for name, fig in figures.items():
@@ -566,6 +600,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         out = args.results[0] / "report.html"
     else:
         out = Path("results") / f"report-{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}.html"
+    if out.is_dir() or (out.exists() and "cdsim report" not in out.read_text(errors="replace")):
+        raise ConfigError(f"--out {out}: exists and is not a cdsim report; choose another file")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(render(rs, figures, notes), encoding="utf-8")
@@ -591,7 +627,8 @@ def cmd_check_patterns(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     table, code = _guarded(out, lambda: patterns.check(
         chosen, out, replications=args.replications, workers=args.workers, resume=args.resume,
-        progress=not args.no_progress,
+        progress=_progress(args), overrides=args.overrides, seed=args.seed,
+        scheduler=args.scheduler, csv=args.csv,
     ))  # fmt: skip
     if table is None:
         return code
@@ -635,7 +672,8 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         parameters=params or sensitivity.DEFAULT_PARAMETERS,
         metrics=args.metrics or sensitivity.OUTCOMES, replications=args.replications,
         seed=args.seed, steps=args.steps, workers=args.workers, scheduler=args.scheduler,
-        resume=args.resume, progress=not args.no_progress, second_order=args.second_order,
+        resume=args.resume, progress=_progress(args), second_order=args.second_order,
+        overrides=args.overrides,
     ))  # fmt: skip
     if outcome is None:
         return code
@@ -689,6 +727,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
     text = discovery.markdown(result)
     print(text)
     out = args.out or args.results / "discovery"
+    _own_output(out, lambda p: p.name in DISCOVERY_FILES)
     try:
         out.mkdir(parents=True, exist_ok=True)
         result.boxes_table().to_csv(out / "boxes.csv", index=False)
@@ -705,28 +744,42 @@ def cmd_view(args: argparse.Namespace) -> int:
     """``cdsim view``: serve the SolaraViz page for a scenario until interrupted."""
     import importlib.util
     import subprocess
+    import tempfile
+
+    import yaml
 
     path = _scenario_path(args.scenario).resolve()
-    load_scenario(path)  # one clear error before the server starts
+    config = load_scenario(path, args.overrides)  # one clear error before the server starts
     if importlib.util.find_spec("solara") is None:
         print("error: the browser view needs the viz extra: pip install 'cdsim[viz]'",
               file=sys.stderr)  # fmt: skip
         return EXIT_BAD_INPUT
+    env = {**os.environ, "CDSIM_SCENARIO": str(path)}
+    if args.overrides or args.seed is not None:  # the page shows the scenario as changed
+        if args.seed is not None:
+            config = config.model_copy(update={"seed": args.seed})
+        changed = Path(tempfile.mkdtemp(prefix="cdsim-view-")) / path.name
+        text = yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False)
+        changed.write_text(text, encoding="utf-8")
+        env["CDSIM_SCENARIO"] = str(changed)  # users' policies still import from its folder:
+        paths = [str(path.parent), os.environ.get("PYTHONPATH")]
+        env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
     command = [sys.executable, "-m", "solara", "run", "sim.viz", "--port", str(args.port),
                "--host", args.host]  # fmt: skip
     if args.no_open:
         command.append("--no-open")
     print(f"Serving {path.name} at http://{args.host}:{args.port} (Ctrl-C to stop)",
           file=sys.stderr)  # fmt: skip
-    return subprocess.call(command, env={**os.environ, "CDSIM_SCENARIO": str(path)})
+    return subprocess.call(command, env=env)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """``cdsim validate``."""
-    config = load_scenario(args.scenario, args.overrides)
+    path = _scenario_path(args.scenario)
+    config = load_scenario(path, args.overrides)
     rule = config.rules
     print(
-        f"{args.scenario}: ok: scenario {config.name!r}, {len(config.members)} members, "
+        f"{args.scenario or path}: ok: scenario {config.name!r}, {len(config.members)} members, "
         f"{len(config.borders)} borders, {len(config.threats)} threat types, "
         f"rule {rule.preset!r} (decision: {rule.decision}), {config.steps} steps"
     )

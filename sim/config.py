@@ -23,7 +23,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim import outcomes, rules
+from sim import outcomes, rules, shipped
 from sim.policies import registry
 from sim.recorder import COUNTERS, STATE
 
@@ -546,8 +546,8 @@ class Scenario(_Config):
 
     name: str
     description: str = ""
-    seed: Annotated[int, Field(ge=0)] | None = None  # None: a fresh seed, drawn and recorded
-    steps: Annotated[int, Field(ge=1, le=MAX_STEPS)] = 120
+    seed: Annotated[int, Field(ge=0, strict=True)] | None = None  # None: a fresh one, recorded
+    steps: Annotated[int, Field(ge=1, le=MAX_STEPS, strict=True)] = 120  # not true, not "7"
     months_per_step: Months = 1
     members: list[MemberConfig] = Field(min_length=1)
     borders: list[BorderConfig] = Field(default_factory=list)
@@ -735,7 +735,7 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     Raises:
         ConfigError: one line naming the file and the field.
     """
-    path = Path(path)
+    path = shipped.locate(path)
     raw = read_yaml(path)
     add_import_paths(path.parent)
     return from_mapping(raw, overrides, path.parent, str(path))
@@ -838,33 +838,38 @@ def validate(raw: Mapping[str, Any], label: str = "<scenario>") -> Scenario:
     except _FieldError as err:
         raise ConfigError(f"{label}: {format_loc(err.loc, raw)}: {err.msg}") from None
     except ValidationError as err:
-        raise ConfigError(f"{label}: {describe_error(err, raw)}") from None
+        raise ConfigError(describe_error(err, raw, label)) from None
 
 
-def describe_error(err: ValidationError, raw: Mapping[str, Any]) -> str:
-    """The first validation error as ``location: message`` (with a count of the others)."""
-    first = err.errors(include_url=False)[0]
-    loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and "[" in p))
-    kind = first["type"]
-    if kind == "extra_forbidden":
-        field = loc[-1]
-        others = [name for name in _FIELD_NAMES if name != field]
-        close = difflib.get_close_matches(str(field), others, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        msg = f"unknown field {field!r}{hint}"
-        loc = loc[:-1]
+def describe_error(err: ValidationError, raw: Mapping[str, Any], label: str) -> str:
+    """Every validation error, one ``label: location: message`` line each."""
+    lines = [f"{label}: {line}" for line in _error_lines(err, raw)]
+    return "\n".join(dict.fromkeys(lines))
+
+
+def _error_lines(err: ValidationError, raw: Mapping[str, Any]) -> list[str]:
+    out = []
+    for error in err.errors(include_url=False):
+        loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and "[" in p))
+        kind = error["type"]
+        if kind == "extra_forbidden":
+            field = loc[-1]
+            others = [name for name in _FIELD_NAMES if name != field]
+            close = difflib.get_close_matches(str(field), others, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            where = format_loc(loc[:-1], raw)
+            msg = f"unknown field {field!r}{hint}"
+            out.append(f"{where}: {msg}" if where else msg)
+            continue
+        msg = error["msg"].removeprefix("Value error, ")
+        if kind == "missing":
+            msg = "required field is missing"
+        elif "input" in error and kind not in ("value_error", "assertion_error"):
+            shown = repr(error["input"])
+            msg = f"{msg} (got {shown[:60]})"
         where = format_loc(loc, raw)
-        return f"{where}: {msg}" if where else msg
-    msg = first["msg"].removeprefix("Value error, ")
-    if kind == "missing":
-        msg = "required field is missing"
-    elif "input" in first and kind not in ("value_error", "assertion_error"):
-        shown = repr(first["input"])
-        msg = f"{msg} (got {shown[:60]})"
-    more = len(err.errors()) - 1
-    suffix = f" [and {more} more error{'s' if more > 1 else ''}]" if more else ""
-    where = format_loc(loc, raw)
-    return f"{where}: {msg}{suffix}" if where else f"{msg}{suffix}"
+        out.append(f"{where}: {msg}" if where else msg)
+    return out
 
 
 def format_loc(loc: Iterable[str | int], raw: Mapping[str, Any] | None = None) -> str:

@@ -22,8 +22,10 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-#: Sampled designs (``grid`` is the experiment's ``grid:``, not a sample).
-METHODS = ("random", "latin_hypercube", "sobol")
+#: The kinds of range a parameter may be sampled over.
+KINDS = ("uniform", "log_uniform", "integer", "categorical")
+#: The most points a design may draw (a million: far more runs than a study can afford).
+MAX_SAMPLES = 1_000_000
 
 
 class Distribution(BaseModel):
@@ -39,8 +41,7 @@ class Distribution(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> Distribution:
-        given = [k for k in ("uniform", "log_uniform", "integer", "categorical")
-                 if getattr(self, k) is not None]  # fmt: skip
+        given = [k for k in KINDS if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError(
                 "give exactly one of uniform: [low, high], log_uniform: [low, high], "
@@ -59,12 +60,6 @@ class Distribution(BaseModel):
         if self.categorical is not None and not self.categorical:
             raise ValueError("categorical: needs at least one value")
         return self
-
-    @property
-    def kind(self) -> str:
-        """``uniform``, ``log_uniform``, ``integer`` or ``categorical``."""
-        return next(k for k in ("uniform", "log_uniform", "integer", "categorical")
-                    if getattr(self, k) is not None)  # fmt: skip
 
     def values(self, u: np.ndarray) -> list[Any]:
         """The parameter's values at unit coordinates ``u`` (in [0, 1)), as plain Python."""
@@ -94,8 +89,8 @@ class Design(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     method: Literal["random", "latin_hypercube", "sobol"]
-    samples: Annotated[int, Field(ge=1)]
-    seed: Annotated[int, Field(ge=0)] | None = None  # of the sample (default: the experiment's)
+    samples: Annotated[int, Field(ge=1, le=MAX_SAMPLES, strict=True)]
+    seed: Annotated[int, Field(ge=0, strict=True)] | None = None  # default: the experiment's
     parameters: dict[str, Distribution]
 
     @model_validator(mode="after")

@@ -165,14 +165,16 @@ def cases(rs: ResultSet, outcome: str, inputs: Sequence[str] | None = None) -> C
             "'damage_pct_gdp_per_year > 1', or --above/--below a value)"
         )
     referenced = [*refs.values(), *bare.values()]
-    missing = frame[referenced].isna().any(axis=1) if referenced else pd.Series(False)
+    missing = (frame[referenced].isna().any(axis=1) if referenced
+               else pd.Series(False, index=frame.index))  # fmt: skip
     if missing.any():
         notes.append(
             f"{int(missing.sum())} of {len(frame)} cases lack a value the outcome names "
             "(NaN): they count as not of interest"
         )
     x, kept = _input_frame(frame, inputs, notes)
-    y = result.to_numpy(dtype=bool, na_value=False)[kept]
+    interest = result.to_numpy(dtype=bool, na_value=False) & ~missing.to_numpy(dtype=bool)
+    y = interest[kept]
     k = int(y.sum())
     if k == 0 or k == len(y):
         which = "none" if k == 0 else "all"
@@ -209,7 +211,12 @@ def prim(
     with _quiet():
         algorithm = prim_class(x, y.astype(int), peel_alpha=peel_alpha, mass_min=mass_min)
         for number in range(1, boxes + 1):
-            box = algorithm.find_box()
+            try:
+                box = algorithm.find_box()
+            except Exception as err:  # the workbench's own failure: one line, not its trace
+                raise DiscoveryError(
+                    f"PRIM failed on box {number}: {type(err).__name__}: {err}"
+                ) from None
             if box is None:
                 notes.append(f"no cases left for box {number}")
                 break
@@ -465,9 +472,7 @@ def _input_frame(
         column = frame[name]
         if pd.api.types.is_bool_dtype(column) or not pd.api.types.is_numeric_dtype(column):
             column = column.map(lambda v: v if pd.isna(v) else str(v)).astype(object)
-        elif pd.api.types.is_integer_dtype(column):
-            column = column.astype("int64")
-        else:
+        else:  # integers too: PRIM pastes boxes back out to limits between them
             column = column.astype("float64")
         x[name] = column
     keep = x.notna().all(axis=1).to_numpy()

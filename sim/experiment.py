@@ -22,7 +22,7 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
-from sim import designs
+from sim import designs, shipped
 from sim.config import (
     ConfigError,
     Scenario,
@@ -37,6 +37,9 @@ from sim.config import (
 from sim.designs import Design
 from sim.metrics import METRICS
 
+#: Scenario fields an experiment's plan sets itself: a grid or design may not vary them.
+RESERVED = ("seed", "name")
+
 
 class ExperimentConfig(BaseModel):
     """A validated experiment file."""
@@ -46,9 +49,9 @@ class ExperimentConfig(BaseModel):
     name: str
     question: str = ""  # what the experiment asks, in a sentence
     scenario: str  # the base scenario file, relative to the experiment file
-    replications: Annotated[int, Field(ge=1)] = 30
-    seed: Annotated[int, Field(ge=0)] = 0  # root seed: replication seeds are drawn from it
-    steps: Annotated[int, Field(ge=1)] | None = None  # overrides the scenario's steps
+    replications: Annotated[int, Field(ge=1, strict=True)] = 30
+    seed: Annotated[int, Field(ge=0, strict=True)] = 0  # root seed of the replication seeds
+    steps: Annotated[int, Field(ge=1, strict=True)] | None = None  # overrides the scenario's steps
     set: dict[str, Any] = Field(default_factory=dict)  # overrides applied to every run
     variants: dict[str, dict[str, Any]] = Field(default_factory=lambda: {"base": {}})
     baseline: str | None = None  # variant the others are compared with (default: the first)
@@ -79,6 +82,20 @@ class ExperimentConfig(BaseModel):
         for key, values in self.grid.items():
             if not values:
                 raise ValueError(f"grid.{key}: needs at least one value")
+        varied = [*self.grid, *(self.design.keys if self.design else ())]
+        for key in varied:
+            if key.split(".")[0] in RESERVED:
+                raise ValueError(
+                    f"{'grid' if key in self.grid else 'design.parameters'}.{key}: "
+                    f"{key.split('.')[0]!r} is set by the plan for every run, not varied"
+                )
+            for name, overrides in self.variants.items():
+                for path in overrides:
+                    if key == path or key.startswith(f"{path}.") or path.startswith(f"{key}."):
+                        raise ValueError(
+                            f"{key}: varied across points and set by variant {name!r} "
+                            f"({path}): the points would override the variant"
+                        )
         if self.grid and self.design is not None:
             raise ValueError(
                 "grid and design: give either a grid or a sampled design, not both (a "
@@ -150,7 +167,8 @@ class Plan:
     def overrides(self, run: Run) -> list[str]:
         """The ``key=value`` overrides that make ``run``'s scenario from the base."""
         exp = self.experiment
-        own = {"outcomes": exp.outcomes} if exp.outcomes else {}
+        own = {f"outcomes.{name}": spec for name, spec in exp.outcomes.items()}  # beside the
+        # scenario's own
         if exp.stop_when is not None:
             own["stop_when"] = exp.stop_when
         items = {**own, **exp.set, **exp.variants[run.variant], **dict(run.point)}
@@ -183,7 +201,7 @@ def replication_seeds(root: int, n: int) -> list[int]:
 
 def load_experiment(path: str | Path) -> ExperimentConfig:
     """Read and validate an experiment file (raises ConfigError with one line)."""
-    path = Path(path)
+    path = shipped.locate(path)
     label = str(path)
     raw = read_yaml(path)
     raw = {**raw, "variants": _plain_variants(raw.get("variants"))}
@@ -192,7 +210,7 @@ def load_experiment(path: str | Path) -> ExperimentConfig:
     try:
         config = ExperimentConfig.model_validate(raw)
     except ValidationError as err:
-        raise ConfigError(f"{label}: {describe_error(err, raw)}") from None
+        raise ConfigError(describe_error(err, raw, label)) from None
     scenario_path = (path.parent / config.scenario).resolve()
     config = config.model_copy(update={"scenario": str(scenario_path)})
     config._folder = str(path.parent.resolve())
@@ -207,6 +225,31 @@ def _plain_variants(variants: Any) -> Any:
     return variants
 
 
+def with_command_line(
+    experiment: ExperimentConfig,
+    overrides: Iterable[str] = (),
+    seed: int | None = None,
+    replications: int | None = None,
+) -> ExperimentConfig:
+    """``experiment`` with the command line's ``--set`` (applied to every run, after the
+    file's ``set``), ``--seed`` (the root seed) and ``--replications``."""
+    items = dict(experiment.set)
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--set: expected key=value, got {item!r}")
+        items[key.strip()] = yaml.safe_load(value) if value.strip() else None
+    update: dict[str, Any] = {"set": items}
+    if seed is not None:
+        update["seed"] = seed
+    if replications is not None:
+        update["replications"] = replications
+    folder = experiment._folder
+    changed = experiment.model_copy(update=update)
+    changed._folder = folder
+    return changed
+
+
 def single_scenario(
     path: str | Path, replications: int, overrides: list[str] | None = None, seed: int = 0
 ) -> ExperimentConfig:
@@ -217,7 +260,7 @@ def single_scenario(
         items[key.strip()] = yaml.safe_load(value) if value.strip() else None
     return ExperimentConfig(
         name=Path(path).stem,
-        scenario=str(Path(path).resolve()),
+        scenario=str(shipped.locate(path).resolve()),
         replications=replications,
         seed=seed,
         set=items,

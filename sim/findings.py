@@ -2,7 +2,8 @@
 
 A report should answer its question before it shows its tables. A finding is a paired
 difference between a variant and the baseline (at one grid point, or pooled over a sampled
-design) whose 95 % confidence interval excludes zero, in a metric that varies from run to
+design) whose 95 % confidence interval excludes zero and whose p-value stays below 0.05
+after Holm's adjustment across the metrics compared, in a metric that varies from run to
 run (one the same in every run of each setting differs by design, not by outcome).
 Differences whose interval includes zero are never stated as findings, only listed as "not
 clearly different" for the experiment's key metrics. Findings are ranked by the size of
@@ -19,6 +20,9 @@ from typing import Any
 
 import pandas as pd
 
+#: A clear difference is stated only if its p-value, Holm-adjusted across the metrics of
+#: its setting (``p_holm``, where the table has it), is below this.
+ALPHA = 0.05
 #: Findings stated at most (the rest are in the tables).
 LIMIT = 8
 #: Units that are scales, not quantities: a sentence gives the number alone.
@@ -89,6 +93,9 @@ def findings(
             continue
         if not clear(row["ci_low"], row["ci_high"]):
             continue
+        holm = row.get("p_holm")
+        if _finite(holm) and holm >= ALPHA:  # could be chance among the metrics compared
+            continue
         where = {k: row[k] for k in by}
         base = _stat(stats, row["baseline"], where, row["metric"])
         other = _stat(stats, row["variant"], where, row["metric"])
@@ -115,26 +122,34 @@ def unclear_key_metrics(
     differences: pd.DataFrame, key_metrics: Sequence[str]
 ) -> list[tuple[str, str]]:
     """(variant, metric) of the key metrics whose difference from the baseline is nowhere
-    clear (every interval includes zero, or none could be computed)."""
+    clear (every interval includes zero or its Holm-adjusted p-value is 0.05 or more, or
+    none could be computed)."""
     if differences is None or differences.empty:
         return []
     out = []
     chosen = differences[differences["metric"].isin(list(key_metrics))]
     for (variant, metric), group in chosen.groupby(["variant", "metric"], sort=False):
-        if not any(clear(lo, hi) for lo, hi in zip(group["ci_low"], group["ci_high"], strict=True)):
+        holm = group["p_holm"] if "p_holm" in group else pd.Series(math.nan, index=group.index)
+        if not any(
+            clear(lo, hi) and not (_finite(p) and p >= ALPHA)
+            for lo, hi, p in zip(group["ci_low"], group["ci_high"], holm, strict=True)
+        ):
             out.append((variant, metric))
     return out
 
 
-def sentence(f: Finding, describe: Callable[[str], tuple[str, str]]) -> str:
+def sentence(f: Finding, describe: Callable[[str], tuple[str, str]], paired: bool = True) -> str:
     """A finding in words, with its numbers and units.
 
-    ``describe`` gives a metric's description and unit.
+    ``describe`` gives a metric's description and unit; ``paired`` whether the runs were
+    compared pairwise (else the counts are of the smaller group, unpaired).
     """
     what, unit = describe(f.metric)
     unit = f" {unit}" if unit and unit not in DIMENSIONLESS else ""
     verb = "raises" if f.diff > 0 else "lowers"
-    at = ", ".join(f"{k.rsplit('.', 1)[-1]} = {_number(v)}" for k, v in f.where.items())
+    short = [k.rsplit(".", 1)[-1] for k in f.where]
+    labels = short if len(set(short)) == len(short) else list(f.where)  # unique, else whole
+    at = ", ".join(f"{k} = {_number(v)}" for k, v in zip(labels, f.where.values(), strict=True))
     means = ""
     if _finite(f.base_mean) and _finite(f.variant_mean):
         means = f" (from {_number(f.base_mean)} to {_number(f.variant_mean)}{unit})"
@@ -142,7 +157,7 @@ def sentence(f: Finding, describe: Callable[[str], tuple[str, str]]) -> str:
         f"{f.variant} {verb} {what} by {_number(abs(f.diff))}{unit} against {f.baseline}"
         + (f" at {at}" if at else "")
         + f"{means}; 95 % CI of the difference {_number(f.low)} to {_number(f.high)}{unit}, "
-        f"{f.n} paired runs."
+        + (f"{f.n} paired runs." if paired else f"{f.n} runs each side, unpaired.")
     )
 
 

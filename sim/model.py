@@ -27,6 +27,7 @@ from sim import (
     membership,
     response,
     rules,
+    shipped,
     threats,
 )
 from sim.adversaries import Adversary
@@ -48,7 +49,7 @@ from sim.relations import Relations
 from sim.states import MemberState, derived_intel_capacity
 from sim.threats import Threat
 
-DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "asean_way.yaml"
+DEFAULT_SCENARIO = shipped.default_scenario()
 
 
 class Streams:
@@ -76,7 +77,10 @@ class CollectiveDefenceModel(Model):
     Args:
         scenario: a :class:`~sim.config.Scenario`, a path to a scenario file, or a mapping
             (a raw scenario). Default: the ASEAN Way scenario.
-        rng: the run seed (an int); default the scenario's ``seed``, else a fresh one.
+        rng: the run seed (an int); None (Mesa's convention) draws a fresh one, recorded as
+            ``model.seed`` and in ``model.config.seed``. The scenario's own ``seed`` is used
+            only when passed explicitly (``rng=scenario.seed``), as ``sim.results.run`` and
+            the command line do.
         overrides: ``key=value`` strings or a ``{dotted.key: value}`` mapping applied to the
             scenario before validation.
         record_members: collect every member's state at every step (the member-step
@@ -95,9 +99,8 @@ class CollectiveDefenceModel(Model):
         **settings: Any,
     ):
         scenario = _resolve_scenario(scenario, overrides, settings)
-        if rng is None:
-            rng = scenario.seed
-        if rng is None:
+        if rng is None:  # Mesa's convention: fresh entropy, recorded (the scenario's seed
+            # is passed explicitly by those who want it: sim.results.run, the command line)
             rng = int(np.random.SeedSequence().entropy % (2**63))
         if not isinstance(rng, int | np.integer) or isinstance(rng, bool):
             raise TypeError("rng must be an integer seed (recorded with the results)")

@@ -54,14 +54,18 @@ def load_function(spec: str) -> Callable[..., Any]:
     return function
 
 
-def compute(specs: Mapping[str, str], result: Any, seed: int | None) -> dict[str, float]:
-    """Every user outcome of one run, by column name.
+def compute(
+    specs: Mapping[str, str], result: Any, seed: int | None, reserved: Iterable[str] = ()
+) -> dict[str, float]:
+    """Every user outcome of one run, by column name (none may take a column of
+    ``reserved``, the built-in metrics, or of another outcome). NaN means undefined.
 
     Raises:
         UserCodeError: a function raised (or exited), or returned something other than a
             number or a mapping of names to numbers.
     """
     out: dict[str, float] = {}
+    reserved = set(reserved)
     for name, spec in specs.items():
         try:
             value = load_function(spec)(result)
@@ -81,6 +85,17 @@ def compute(specs: Mapping[str, str], result: Any, seed: int | None) -> dict[str
                 raise UserCodeError(
                     f"outcome {name!r} ({spec}) returned {type(v).__name__} {v!r} for "
                     f"{column!r} in the run with seed {seed}: expected a number"
+                )
+            if math.isinf(v):
+                raise UserCodeError(
+                    f"outcome {name!r} ({spec}) returned {v} for {column!r} in the run with "
+                    f"seed {seed}: expected a finite number (or NaN where it is undefined)"
+                )
+            if column in out or column in reserved:
+                owner = "a built-in metric" if column in reserved else "another outcome"
+                raise UserCodeError(
+                    f"outcome {name!r} ({spec}) returned {column!r} in the run with seed "
+                    f"{seed}, a column {owner} already has: rename it"
                 )
             out[column] = float(v)
     return out

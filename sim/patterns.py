@@ -20,11 +20,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim import shipped
 from sim.batch import read_detail, run_batch
-from sim.experiment import load_experiment, plan
+from sim.experiment import load_experiment, plan, with_command_line
 from sim.statistics import mean_ci
 
-EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments" / "patterns"
+EXPERIMENTS = shipped.folder("experiments") / "patterns"
 
 
 @dataclass(frozen=True)
@@ -220,21 +221,28 @@ def check(
     workers: int | None = None,
     resume: bool = False,
     progress: bool = True,
+    overrides: Sequence[str] = (),
+    seed: int | None = None,
+    scheduler: str | None = None,
+    csv: bool = False,
 ) -> pd.DataFrame:
     """Run each pattern's experiment into ``folder/<key>`` and judge it.
 
     Returns one row per pattern: ``pattern``, ``title``, ``reference``, ``unit``, ``low``,
     ``high``, ``n`` (runs), ``model`` (mean, or relative reduction), ``ci_low``,
-    ``ci_high``, ``within`` and ``source``.
+    ``ci_high``, ``within`` and ``source``. ``overrides``, ``seed`` and ``replications``
+    change every pattern's experiment as the command line's ``--set``, ``--seed`` and
+    ``--replications`` do (``sim.experiment.with_command_line``).
     """
     folder = Path(folder)
     rows = []
     for pattern in patterns:
-        experiment = load_experiment(pattern.experiment)
-        if replications:
-            experiment = experiment.model_copy(update={"replications": replications})
+        experiment = with_command_line(
+            load_experiment(pattern.experiment), overrides, seed, replications
+        )
         outcome = run_batch(plan(experiment), folder / pattern.key, workers=workers,
-                            resume=resume, progress=progress)  # fmt: skip
+                            resume=resume, progress=progress, scheduler=scheduler,
+                            csv=csv)  # fmt: skip
         members = read_detail(outcome.folder, "members") if pattern.member else None
         rows.append(judge(pattern, outcome.runs, members, experiment.baseline_variant))
     return pd.DataFrame(rows)

@@ -114,9 +114,10 @@ def _render(rs: ResultSet, figures: Mapping[str, Figure], notes: Sequence[str]) 
     )
     if len(rs.differences):
         how = "paired by seed (common random numbers)" if rs.paired else "unpaired (Welch)"
+        where = "design point, pooled over the points" if rs.sampled_keys else "grid point"
         parts.append(
             f"<details><summary>Differences from {e(rs.baseline)}</summary>"
-            f"<p>Each setting minus the baseline at the same grid point, {how}: mean "
+            f"<p>Each setting minus the baseline at the same {where}, {how}: mean "
             "[95 % CI], and the p-value of a t-test. Bold: the interval excludes zero.</p>"
             f'<div class="scroll">{_differences_table(rs)}</div></details>'
         )
@@ -168,15 +169,17 @@ def _findings(rs: ResultSet) -> str:
     if unclear:
         names = "; ".join(f"{v}: {style.describe(m)[0]}" for v, m in unclear)
         out.append(f'<p class="unclear"><b>Not clearly different</b> from {e(rs.baseline)} '
-                   f"(every 95 % interval includes zero): {e(names)}.</p>")  # fmt: skip
+                   f"(every 95 % interval includes zero, or its Holm-adjusted p-value is 0.05 "
+                   f"or more): {e(names)}.</p>")  # fmt: skip
     out.append(
         f"<p>The largest differences from <b>{e(rs.baseline)}</b> whose 95 % interval "
-        f"excludes zero ({how}), the experiment's key outcomes first:</p>"
+        f"excludes zero ({how}) and whose p-value stays below 0.05 after Holm's adjustment "
+        "across the metrics compared, the experiment's key outcomes first:</p>"
     )
     if found:
         items = [
             f'<li data-variant="{e(f.variant)}" data-metric="{e(f.metric)}">'
-            f"{e(findings.sentence(f, style.describe))}</li>"
+            f"{e(findings.sentence(f, style.describe, rs.paired))}</li>"
             for f in found
         ]
         out.append('<ul class="findings">' + "".join(items) + "</ul>")

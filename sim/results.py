@@ -62,10 +62,8 @@ class RunResult:
         """Outcome metrics (see :func:`sim.metrics.summarise`), then the scenario's own
         (:mod:`sim.outcomes`; UserCodeError if one fails)."""
         own = {name: spec.function for name, spec in self.config.outcomes.items()}
-        return {
-            **metrics.summarise(self.steps, self.members, self.threats, self.config),
-            **outcomes.compute(own, self, self.config.seed),
-        }
+        built_in = metrics.summarise(self.steps, self.members, self.threats, self.config)
+        return {**built_in, **outcomes.compute(own, self, self.config.seed, reserved=built_in)}
 
     @cached_property
     def by_type(self) -> pd.DataFrame:
@@ -112,6 +110,7 @@ def run(
     """
     if steps is not None:
         config = config.model_copy(update={"steps": steps})
+    seed = seed if seed is not None else config.seed  # None again: a fresh seed
     model = CollectiveDefenceModel(config, rng=seed, record_members=detail)
     for _ in range(model.config.steps):
         model.step()

@@ -340,11 +340,26 @@ def combine(sets: list[ResultSet], labels: list[str]) -> ResultSet:
         policy_mix=joined("policy_mix"),
         info={label: rs.info for label, rs in zip(labels, sets, strict=True)},
         notes=notes,
-        paired=all(s == seeds[0] for s in seeds)
-        and all(s.sampled_keys == first.sampled_keys for s in sets),
+        paired=all(s == seeds[0] for s in seeds) and _same_points(sets),
         sampled_keys=list(first.sampled_keys),
         own_metrics={k: v for s in sets for k, v in s.own_metrics.items()},
     )
+
+
+def _same_points(sets: list[ResultSet]) -> bool:
+    """Whether sampled designs drew the same value of every input at every point (runs of
+    different designs share point numbers, not points, and must not be paired)."""
+    first = sets[0]
+    if not any(s.sampled_keys for s in sets):
+        return True
+    if any(s.sampled_keys != first.sampled_keys for s in sets):
+        return False
+    cols = ["sample", *first.sampled_keys]
+
+    def points(rs: ResultSet) -> pd.DataFrame:
+        return rs.runs[cols].drop_duplicates("sample").sort_values("sample").reset_index(drop=True)
+
+    return all(points(s).astype(str).equals(points(first).astype(str)) for s in sets)
 
 
 def _labels(table: pd.DataFrame, grid_keys: list[str], n_variants: int) -> pd.Series:

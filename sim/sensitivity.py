@@ -20,9 +20,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim import shipped
 from sim.batch import run_batch
 from sim.config import ConfigError, add_import_paths, load_scenario, read_yaml
-from sim.experiment import ExperimentConfig, Plan, Run, replication_seeds
+from sim.experiment import ExperimentConfig, Plan, Run, replication_seeds, with_command_line
 from sim.metrics import METRICS
 
 METHODS = ("morris", "sobol")
@@ -137,25 +138,26 @@ def build_plan(
     replications: int = 1,
     seed: int = 0,
     steps: int | None = None,
+    overrides: Sequence[str] = (),
 ) -> Plan:
     """A batch plan: every sample point, each with the same ``replications`` seeds.
 
     Every parameter is checked on the scenario at its low and high bound first, so a wrong
     path or range is one clear error before anything runs.
     """
-    path = Path(scenario).resolve()
+    path = shipped.locate(scenario).resolve()
     add_import_paths(path.parent)
-    load_scenario(path)
+    load_scenario(path, overrides)
     for p in parameters:
         for value in (p.low, p.high):
             try:
-                load_scenario(path, [f"{p.path}={_value(p, value)}"])
+                load_scenario(path, [*overrides, f"{p.path}={_value(p, value)}"])
             except ConfigError as err:
                 raise SensitivityError(f"--param {p.path}: {err}") from None
-    experiment = ExperimentConfig(
+    experiment = with_command_line(ExperimentConfig(
         name=f"sensitivity-{path.stem}", scenario=str(path), replications=replications,
         seed=seed, steps=steps,
-    )  # fmt: skip
+    ), overrides)  # fmt: skip
     seeds = replication_seeds(seed, replications)
     runs = []
     for row in points:
@@ -252,6 +254,7 @@ def run_sensitivity(
     resume: bool = False,
     progress: bool = True,
     second_order: bool = False,
+    overrides: Sequence[str] = (),
 ) -> SensitivityOutcome:
     """Sample, run the points as a batch in ``folder``, and analyse; writes
     ``sensitivity.csv`` there.
@@ -270,6 +273,7 @@ def run_sensitivity(
         scheduler: a Dask scheduler address, to run on a cluster instead.
         resume: complete a folder an interrupted analysis left.
         progress: show a progress bar.
+        overrides: ``key=value`` changes of the scenario for every run (``--set``).
         second_order: Sobol only: also the second-order indices of every pair of parameters
             (``sensitivity_pairs.csv``; the sample grows from ``size * (D + 2)`` to
             ``size * (2 D + 2)`` points).
@@ -284,7 +288,7 @@ def run_sensitivity(
     if second_order and method != "sobol":
         raise SensitivityError("--second-order: only Sobol indices have a second order")
     points = sample(parameters, method, size, seed, second_order)
-    the_plan = build_plan(scenario, parameters, points, replications, seed, steps)
+    the_plan = build_plan(scenario, parameters, points, replications, seed, steps, overrides)
     outcome = run_batch(the_plan, folder, workers=workers, scheduler=scheduler, resume=resume,
                         progress=progress)  # fmt: skip
     if outcome.failed:

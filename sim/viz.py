@@ -12,7 +12,6 @@ rates and the seed.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,6 +23,7 @@ from matplotlib.figure import Figure
 from mesa.visualization import SolaraViz, make_plot_component
 from mesa.visualization.utils import update_counter
 
+from sim import shipped
 from sim.config import ConfigError, load_scenario
 from sim.model import CollectiveDefenceModel
 from sim.plots.network import border_layout
@@ -32,7 +32,7 @@ from sim.rules import PRESETS
 
 SCENARIO_ENV = "CDSIM_SCENARIO"
 KEEP = "as in the scenario"
-DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "asean_way.yaml"
+DEFAULT_SCENARIO = shipped.default_scenario()
 COVERED = {"external aggression only": ["aggression"], "every threat type": None}
 
 

@@ -236,3 +236,45 @@ def test_command_line_numbers_must_be_finite(capsys):
     assert main(["sensitivity", str(SCENARIOS / "teaching.yaml"), "--param",
                  "threats.terrorism.rate=0:inf"]) == 2  # fmt: skip
     one_error_line(capsys, "finite numbers")
+
+
+def test_every_field_error_of_a_file_at_once_each_with_file_and_field(write, capsys):
+    path = write(
+        "name: x\nsteps: -1\nseed: -2\nmembers:\n  - {name: A, gdp_usd_bn: -1, "
+        "defence_pct_gdp: 1}\nrelations: {trust_gain: 0.1}\n"
+    )
+    assert main(["validate", str(path)]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 4 and all(line.startswith(f"error: {path}: ") for line in lines)
+    for field in ("steps", "seed", "members[0] (A).gdp_usd_bn", "relations: unknown field"):
+        assert any(field in line for line in lines), field
+    assert "did you mean 'trust_gain'" not in lines[-1]  # never the name typed
+
+
+def test_figures_reports_and_boxes_never_land_on_a_users_files(write, tmp_path, capsys):
+    path = write(MINIMAL)
+    assert main(["run", str(path), "--out", str(tmp_path / "r")]) == 0
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("mine", encoding="utf-8")
+    assert main(["plot", str(tmp_path / "r"), "--out", str(mine), "--figures", "series"]) == 2
+    one_error_line(capsys, f"--out {mine}", "notes.txt")
+    assert main(["report", str(tmp_path / "r"), "--out", str(path)]) == 2
+    one_error_line(capsys, "not a cdsim report")
+    assert path.read_text(encoding="utf-8") == MINIMAL  # untouched
+    assert main(["plot", str(tmp_path / "r"), "--figures", "series", "--format", "png"]) == 0
+    assert main(["plot", str(tmp_path / "r"), "--figures", "series", "--format", "png"]) == 0
+    assert main(["report", str(tmp_path / "r")]) == 0 and main(["report", str(tmp_path / "r")]) == 0
+
+
+def test_a_policy_raising_keyboardinterrupt_in_a_worker_fails_its_run_only(tmp_path, write):
+    module = f"interrupt_{uuid.uuid4().hex[:6]}"
+    text = POLICY.replace("sys.exit(7)", "raise KeyboardInterrupt")
+    (tmp_path / f"{module}.py").write_text(text, encoding="utf-8")
+    path = write(MINIMAL + f"default_policy: '{module}:Quitter'\n")
+    code = main(["batch", str(path), "-n", "8", "--workers", "2", "--no-progress",
+                 "--out", str(tmp_path / "b")])  # fmt: skip
+    runs = read_runs(tmp_path / "b")
+    failed = runs[runs["status"] == "failed"]
+    assert code == 1 and len(runs) == 8 and 0 < len(failed) < 8
+    assert failed["error"].str.startswith("KeyboardInterrupt").all()

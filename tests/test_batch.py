@@ -15,7 +15,7 @@ from helpers import ROOT, SCENARIOS
 
 from sim.batch import BatchError, read_runs, read_series, run_batch
 from sim.cli import main
-from sim.config import ConfigError
+from sim.config import ConfigError, load_scenario
 from sim.experiment import ExperimentConfig, load_experiment, plan, replication_seeds
 from sim.metrics import METRICS
 
@@ -227,3 +227,31 @@ def test_experiment_command_prints_statistics_and_differences(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "Does it help?" in out and "Paired differences against 'a'" in out
     assert "12 runs ok, 0 failed" in out
+
+
+def test_a_results_folder_keeps_what_re_runs_it_after_its_files_change(tmp_path, write):
+    from helpers import MINIMAL
+
+    scenario = write(MINIMAL)
+    experiment = write(
+        "name: kept\nscenario: scenario.yaml\nreplications: 3\nseed: 4\nvariants:\n"
+        "  a: {}\n  b: {rules.preset: collective_commitment}\n"
+        "grid: {threats.terrorism.rate: [0.3, 1.0]}\n",
+        "kept.yaml",
+    )
+    assert main(["experiment", str(experiment), "--out", str(tmp_path / "first"),
+                 "--no-progress", "--workers", "1"]) == 0  # fmt: skip
+    kept = tmp_path / "first"
+    assert {"scenario.yaml", "experiment.yaml"} <= {p.name for p in kept.iterdir()}
+    assert sorted(p.name for p in (kept / "resolved").iterdir()) == ["a.yaml", "b.yaml"]
+    resolved_b = load_scenario(kept / "resolved" / "b.yaml")
+    assert resolved_b.rules.decision == "automatic"  # the preset's knobs, filled in
+    scenario.write_text(MINIMAL.replace("gdp_usd_bn: 500", "gdp_usd_bn: 900"), encoding="utf-8")
+    assert main(["experiment", str(kept / "experiment.yaml"), "--out", str(tmp_path / "again"),
+                 "--no-progress", "--workers", "1"]) == 0  # fmt: skip
+    assert main(["experiment", str(experiment), "--out", str(tmp_path / "edited"),
+                 "--no-progress", "--workers", "1"]) == 0  # fmt: skip
+    first, again = read_runs(kept), read_runs(tmp_path / "again")
+    pd.testing.assert_frame_equal(comparable(first), comparable(again))
+    edited = read_runs(tmp_path / "edited")
+    assert not edited["damage_usd_bn"].equals(first["damage_usd_bn"])

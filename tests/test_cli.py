@@ -150,3 +150,43 @@ def test_the_policy_listing_in_the_docs_is_what_cdsim_policies_prints(capsys):
     start = docs.index(printed.splitlines()[0])
     listed = docs[start : docs.index("```", start)]
     assert listed == printed
+
+
+def test_one_command_line_grammar():
+    from sim.cli import build_parser
+
+    commands = build_parser()._subparsers._group_actions[0].choices
+
+    def options(name):
+        return {o for a in commands[name]._actions for o in a.option_strings}
+
+    for name in ("run", "batch", "experiment", "sensitivity", "check-patterns", "view"):
+        assert {"--set", "--seed"} <= options(name), name  # runs the model
+    for name in ("batch", "experiment", "sensitivity", "check-patterns"):
+        assert {"--workers", "--scheduler", "--out", "--resume", "--no-progress"} <= options(
+            name
+        ), name  # runs many
+
+
+def test_progress_bars_only_on_a_terminal(monkeypatch):
+    import argparse
+    import io
+
+    from sim.cli import _progress
+
+    monkeypatch.setattr("sys.stderr", io.StringIO())  # redirected, as into a log file
+    assert not _progress(argparse.Namespace(no_progress=False))
+
+
+def test_experiment_takes_set_and_seed_from_the_command_line(tmp_path):
+    from sim.batch import read_runs
+
+    path = str(ROOT / "experiments" / "free_riders.yaml")
+    args = ["experiment", path, "-n", "2", "--workers", "1", "--no-progress", "--set",
+            "steps=6", "--seed", "11"]  # fmt: skip
+    assert main([*args, "--out", str(tmp_path / "a")]) == 0
+    runs = read_runs(tmp_path / "a")
+    from sim.experiment import replication_seeds
+
+    assert sorted(set(runs["seed"])) == sorted(replication_seeds(11, 2))
+    assert (pd.read_parquet(tmp_path / "a" / "series").groupby("run_id")["month"].max() == 6).all()

@@ -177,3 +177,24 @@ def test_a_sampled_experiment_pools_points_and_pairs_by_point_and_seed(tmp_path)
     )
     assert isinstance(rs.runs["exercises.interval_months"].iloc[0], int | np.integer)
     assert pd.api.types.is_float_dtype(rs.runs["threats.aggression.rate"])
+
+
+def test_varied_keys_must_not_shadow_variants_nor_the_plans_own_fields():
+    with pytest.raises(ValidationError, match="set by variant 'commitment'"):
+        tiny(design={"method": "random", "samples": 2,
+                     "parameters": {"rules.preset": {"categorical": ["a", "b"]}}})  # fmt: skip
+    with pytest.raises(ValidationError, match="set by the plan for every run"):
+        tiny(design={"method": "random", "samples": 2,
+                     "parameters": {"seed": {"integer": [0, 9]}}})  # fmt: skip
+
+
+def test_folders_of_different_designs_are_not_paired(tmp_path):
+    from sim.resultset import combine
+
+    run_batch(plan(tiny(replications=2)), tmp_path / "a", workers=1, progress=False)
+    other = tiny(replications=2)
+    other = other.model_copy(update={"design": other.design.model_copy(update={"seed": 99})})
+    run_batch(plan(other), tmp_path / "b", workers=1, progress=False)
+    run_batch(plan(tiny(replications=2)), tmp_path / "c", workers=1, progress=False)
+    assert not combine([load(tmp_path / "a"), load(tmp_path / "b")], ["a", "b"]).paired
+    assert combine([load(tmp_path / "a"), load(tmp_path / "c")], ["a", "c"]).paired

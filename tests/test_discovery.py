@@ -256,3 +256,16 @@ def test_tradeoff_figure_has_a_panel_per_box_with_the_chosen_step_ringed():
     ringed = panels[0].collections[1].get_offsets()
     assert ringed.tolist() == [[0.5, 0.9]]
     assert any("0.8" in text.get_text() for text in fig.legends[0].get_texts())
+
+
+def test_integer_inputs_are_boxed_without_failing():
+    pytest.importorskip("ema_workbench")
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"months": rng.integers(3, 25, 600), "rate": rng.uniform(size=600)})
+    x, keep = discovery._input_frame(frame, ["months", "rate"], [])
+    assert keep.all() and (x.dtypes == "float64").all()
+    y = frame["months"].between(6, 12).to_numpy()
+    boxes, _, _ = discovery.prim(x, y, threshold=0.9)
+    limits = boxes[0].limits.set_index("dimension")
+    assert list(limits.index) == ["months"]
+    assert 5 <= limits.loc["months", "low"] <= 6 and 12 <= limits.loc["months", "high"] <= 13

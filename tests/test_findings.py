@@ -89,3 +89,11 @@ def test_differences_at_grid_points_say_where():
     (f,) = findings.findings(diff, summary, by=["threats.aggression.rate"])
     assert f.where == {"threats.aggression.rate": 0.3}
     assert "at rate = 0.300" in findings.sentence(f, lambda m: ("leaks", "leaks"))
+
+
+def test_a_clear_difference_that_holm_calls_chance_is_not_stated():
+    diff, summary = tables([("damage_usd_bn", "a", 2.0, 1.0, 3.0, 1.0),
+                            ("leaks", "a", 2.0, 1.0, 3.0, 1.0)])  # fmt: skip
+    diff["p_holm"] = [0.01, 0.2]
+    assert [f.metric for f in findings.findings(diff, summary)] == ["damage_usd_bn"]
+    assert findings.unclear_key_metrics(diff, ["leaks"]) == [("a", "leaks")]

@@ -161,6 +161,40 @@ def test_model_takes_plain_keyword_parameters_for_mesa_batch_run():
     assert all("mean_trust" in r for r in rows)
 
 
+def _batch_run(rng):
+    import warnings
+
+    from mesa.batchrunner import batch_run
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rows = batch_run(
+            CollectiveDefenceModel,
+            parameters={"scenario": str(SCENARIOS / "teaching.yaml"), "steps": 24},
+            iterations=None,
+            max_steps=24,
+            number_processes=1,
+            data_collection_period=-1,
+            display_progress=False,
+            rng=rng,
+        )
+    return list({r["RunId"]: r for r in rows}.values())  # one row per run (not per member)
+
+
+def test_rng_none_gives_independent_replicates_as_in_any_mesa_model():
+    rows = _batch_run([None] * 3)
+    outcomes = {(r["damage_usd_bn"], r["threats_new"], r["mean_trust"]) for r in rows}
+    assert len(rows) == 3 and len(outcomes) == 3  # three different runs
+    model = CollectiveDefenceModel(str(SCENARIOS / "teaching.yaml"))
+    assert model.seed != load_scenario(SCENARIOS / "teaching.yaml").seed  # fresh entropy...
+    assert model.config.seed == model.seed  # ...recorded with the run
+    fixed = _batch_run([5, 5, 6])
+    assert fixed[0]["damage_usd_bn"] == fixed[1]["damage_usd_bn"]
+    assert fixed[0]["mean_trust"] == fixed[1]["mean_trust"]
+    assert (fixed[0]["threats_new"], fixed[0]["mean_trust"]) != (
+        fixed[2]["threats_new"], fixed[2]["mean_trust"])  # fmt: skip
+
+
 @pytest.mark.parametrize(
     "mix,n,expected",
     [

@@ -40,6 +40,12 @@ def exits(result):
 def words(result):
     return "many"
 
+def infinite(result):
+    return float("inf")
+
+def shadow(result):
+    return {"usd_bn": -1.0}
+
 def after_a_year(model):
     return model.month >= 12
 """
@@ -153,6 +159,8 @@ def test_a_single_run_with_a_failing_outcome_is_one_error_line(tmp_path, module,
         ("stop_when: 'month >= 12 and open(\"x\")'", "Call is not allowed"),
         ("stop_when: 'month >='", "not an expression"),
         ("stop_when: month == 'x'", "only numbers"),
+        ("seed: true", "seed"),
+        ("steps: '12'", "steps"),
     ],
 )
 def test_bad_outcomes_and_stop_conditions_are_refused_before_running(write, module, extra,
@@ -161,3 +169,31 @@ def test_bad_outcomes_and_stop_conditions_are_refused_before_running(write, modu
     with pytest.raises(ConfigError, match=message) as info:
         load_scenario(path)
     assert str(path) in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "message"),
+    [
+        ({"damage": "MODULE:shadow"}, "a column a built-in metric already has"),
+        ({"w": "MODULE:infinite"}, "expected a finite number"),
+        ({"t": "MODULE:two", "t_peak": "MODULE:worst_month"}, "another outcome already has"),
+    ],
+)
+def test_own_outcomes_never_overwrite_a_column_nor_return_infinity(module, outcomes, message):
+    specs = {k: v.replace("MODULE", module) for k, v in outcomes.items()}
+    config = load_scenario(SCENARIOS / "teaching.yaml", ["steps=6"])
+    config = config.model_copy(update={"outcomes": {}})
+    result = run(config, seed=1)
+    from sim.outcomes import UserCodeError, compute
+
+    with pytest.raises(UserCodeError, match=message):
+        compute(specs, result, 1, reserved=result.summary)
+
+
+def test_an_experiments_outcomes_join_the_scenarios_own(tmp_path, module):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(MINIMAL + f"outcomes: {{mine: {module}:worst_month}}\n", encoding="utf-8")
+    exp = ExperimentConfig(name="both", scenario=str(scenario), replications=1,
+                           outcomes={"theirs": f"{module}:two"})  # fmt: skip
+    p = plan(exp)
+    assert set(p.scenario_for(p.runs[0]).outcomes) == {"mine", "theirs"}
