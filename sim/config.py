@@ -608,13 +608,9 @@ class Scenario(_Config):
 
     @model_validator(mode="after")
     def _user_code(self) -> Scenario:
-        from sim.metrics import METRICS  # imported here: sim.metrics reads this module
-
         for name, spec in self.outcomes.items():
             if not outcomes.NAME.match(name):
                 raise _FieldError(("outcomes", name), "a name of letters, digits and _")
-            if name in METRICS:
-                raise _FieldError(("outcomes", name), "a built-in metric has this name")
             try:
                 outcomes.load_function(spec.function)
             except ValueError as err:

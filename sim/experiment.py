@@ -314,6 +314,9 @@ def plan(experiment: ExperimentConfig, label: str = "") -> Plan:
                 at = f"variant {variant!r}" + (f", {kind} {dict(point)}" if point else "")
                 message = str(err).removeprefix("<scenario>: ")
                 raise ConfigError(f"{where}: {at}: {message}") from None
+    taken = sorted(own & set(METRICS))
+    if taken:
+        raise ConfigError(f"{where}: outcomes.{taken[0]}: a built-in metric has this name")
     try:
         experiment.check_key_metrics(sorted(own))
     except ConfigError as err:

@@ -153,7 +153,6 @@ def test_a_single_run_with_a_failing_outcome_is_one_error_line(tmp_path, module,
     [
         ("outcomes: {w: nowhere_xyz:f}", "cannot import module 'nowhere_xyz'"),
         ("outcomes: {w: MODULE:missing}", "has no function 'missing'"),
-        ("outcomes: {damage_usd_bn: MODULE:worst_month}", "a built-in metric has this name"),
         ("outcomes: {'bad name': MODULE:worst_month}", "letters, digits and _"),
         ("stop_when: threats > 3", "unknown column 'threats'"),
         ("stop_when: 'month >= 12 and open(\"x\")'", "Call is not allowed"),
@@ -197,3 +196,12 @@ def test_an_experiments_outcomes_join_the_scenarios_own(tmp_path, module):
                            outcomes={"theirs": f"{module}:two"})  # fmt: skip
     p = plan(exp)
     assert set(p.scenario_for(p.runs[0]).outcomes) == {"mine", "theirs"}
+
+
+def test_an_outcome_may_not_take_a_built_in_metrics_name(write, module, capsys):
+    path = write(MINIMAL + f"outcomes: {{damage_usd_bn: {module}:worst_month}}\n")
+    for command in (["validate", str(path)], ["run", str(path)]):
+        assert main(command) == 2
+        assert "outcomes.damage_usd_bn: a built-in metric has this name" in capsys.readouterr().err
+    with pytest.raises(ConfigError, match="a built-in metric has this name"):
+        plan(ExperimentConfig(name="x", scenario=str(path), replications=1))
