@@ -251,7 +251,8 @@ def run_batch(
     if old is not None:
         if old.get("fingerprint") != fingerprint:
             raise BatchError(
-                f"{folder} holds the results of a different experiment; choose another --out"
+                f"{folder} holds the results of a different experiment (or of this one before "
+                "its settings, data or users' code changed); choose another --out"
             )
         if not resume:
             raise BatchError(

@@ -278,3 +278,17 @@ def test_a_policy_raising_keyboardinterrupt_in_a_worker_fails_its_run_only(tmp_p
     failed = runs[runs["status"] == "failed"]
     assert code == 1 and len(runs) == 8 and 0 < len(failed) < 8
     assert failed["error"].str.startswith("KeyboardInterrupt").all()
+
+
+def test_resuming_after_the_users_code_changed_is_refused(tmp_path, write, capsys):
+    module = f"kept_{uuid.uuid4().hex[:6]}"
+    source = tmp_path / f"{module}.py"
+    source.write_text(POLICY.replace("< 0.5", "< 0.0"), encoding="utf-8")  # never exits
+    path = write(MINIMAL + f"default_policy: '{module}:Quitter'\n")
+    args = ["batch", str(path), "-n", "2", "--workers", "1", "--no-progress",
+            "--out", str(tmp_path / "b")]  # fmt: skip
+    assert main(args) == 0
+    assert main([*args, "--resume"]) == 0  # the same code: nothing to do, accepted
+    source.write_text(POLICY.replace("< 0.5", "< 0.0") + "\n# changed\n", encoding="utf-8")
+    assert main([*args, "--resume"]) == 2
+    one_error_line(capsys, "different experiment")
