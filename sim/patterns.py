@@ -23,7 +23,8 @@ import pandas as pd
 from sim import shipped
 from sim.batch import read_detail, run_batch
 from sim.experiment import load_experiment, plan, with_command_line
-from sim.statistics import mean_ci
+from sim.metrics import metric_range, series_range
+from sim.statistics import interval
 
 EXPERIMENTS = shipped.folder("experiments") / "patterns"
 
@@ -266,7 +267,9 @@ def judge(
     else:
         data = values["value"].to_numpy()
         model = float(data.mean()) if len(data) else float("nan")
-        low, high = mean_ci(data)
+        bounds = series_range(pattern.metric) if pattern.member else metric_range(pattern.metric)
+        bounds = sorted(b * pattern.scale for b in bounds) if pattern.scale else bounds
+        low, high, _ = interval(data, *bounds)  # within the metric's possible values
         n = len(data)
     return {
         "pattern": pattern.key,
