@@ -48,7 +48,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from sim import statistics
+from sim import outcomes, statistics
 from sim.config import Scenario, add_import_paths, from_mapping, merge_data_files
 from sim.experiment import Plan, Run, replication_seeds
 from sim.metrics import METRICS
@@ -520,15 +520,8 @@ def own_outcomes(runs: pd.DataFrame, plan: Plan) -> list[str]:
 def _outcome_info(runs: pd.DataFrame, plan: Plan) -> dict[str, list[str]]:
     """Each own outcome column's description and unit, from the scenario that names it."""
     specs = plan.scenario_for(plan.runs[0]).outcomes if plan.runs else {}
-    info = {}
-    for column in own_outcomes(runs, plan):
-        name = next((n for n in specs if column == n or column.startswith(f"{n}_")), None)
-        spec = specs.get(name) if name else None
-        what = (spec.description if spec else "") or column.replace("_", " ")
-        if name and column != name:
-            what += f" ({column.removeprefix(name + '_')})"
-        info[column] = [what, spec.unit if spec else ""]
-    return info
+    dumped = {name: spec.model_dump() for name, spec in specs.items()}
+    return {k: list(v) for k, v in outcomes.labels(own_outcomes(runs, plan), dumped).items()}
 
 
 def markdown_summary(plan: Plan, summary: pd.DataFrame) -> str:

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from sim import __version__
-from sim.config import ConfigError, Scenario, load_scenario, scale_warnings
-from sim.metrics import METRICS
+from sim.config import ConfigError, load_scenario, scale_warnings
+from sim.metrics import METRICS, check_own_names
 from sim.outcomes import UserCodeError
 
 DEFAULT_SCENARIO = "scenarios/asean_way.yaml"
@@ -354,13 +354,6 @@ def _seed(text: str) -> int:
     return value
 
 
-def _own_outcome_names(path: Path, config: Scenario) -> None:
-    """Refuse a scenario whose own outcomes take a built-in metric's name (ConfigError)."""
-    taken = sorted(set(config.outcomes) & set(METRICS))
-    if taken:
-        raise ConfigError(f"{path}: outcomes.{taken[0]}: a built-in metric has this name")
-
-
 def _scenario_path(arg: str | None) -> Path:
     """The scenario named, else ``scenarios/asean_way.yaml`` here, else the shipped one."""
     from sim import shipped
@@ -375,7 +368,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     path = _scenario_path(args.scenario)
     config = load_scenario(path, args.overrides)
-    _own_outcome_names(path, config)
+    check_own_names(config.outcomes, str(path))
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     out = args.out or Path("results") / f"{config.name}-{stamp}"
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
@@ -785,7 +778,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     """``cdsim validate``."""
     path = _scenario_path(args.scenario)
     config = load_scenario(path, args.overrides)
-    _own_outcome_names(path, config)
+    check_own_names(config.outcomes, str(path))
     rule = config.rules
     print(
         f"{args.scenario or path}: ok: scenario {config.name!r}, {len(config.members)} members, "

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import importlib.util
 import itertools
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +22,7 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
-from sim import designs, shipped
+from sim import designs, shipped, usercode
 from sim.config import (
     ConfigError,
     Scenario,
@@ -37,7 +35,7 @@ from sim.config import (
     read_yaml,
 )
 from sim.designs import Design
-from sim.metrics import METRICS
+from sim.metrics import METRICS, check_own_names
 
 #: Scenario fields an experiment's plan sets itself: a grid or design may not vary them.
 RESERVED = ("seed", "name")
@@ -191,39 +189,9 @@ class Plan:
                 (r.run_id, r.variant, repr(r.point), r.replication, r.seed) for r in self.runs
             ],
         }
-        data["user code"] = _user_code_sources(data)
+        data["user code"] = usercode.sources(data)  # edited code: another experiment
         text = json.dumps(data, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def _user_code_sources(data: Any) -> dict[str, str]:
-    """The source of every user's module the data names (``module:Class`` policies,
-    ``module:function`` outcomes and stop conditions), by module, so that resuming after the
-    code changed is refused like resuming another experiment. Modules that cannot be read
-    count by name only."""
-    names: set[str] = set()
-    stack = [data]
-    while stack:
-        value = stack.pop()
-        if isinstance(value, str) and USER_CODE.fullmatch(value.strip()):
-            names.add(value.strip().partition(":")[0])
-        elif isinstance(value, dict):
-            stack += list(value.values())
-        elif isinstance(value, list | tuple):
-            stack += list(value)
-    out = {}
-    for name in sorted(names):
-        try:
-            spec = importlib.util.find_spec(name) if not name.startswith("sim.") else None
-            origin = getattr(spec, "origin", None)
-            out[name] = Path(origin).read_text(encoding="utf-8") if origin else ""
-        except (ImportError, ValueError, OSError, UnicodeDecodeError):
-            out[name] = ""
-    return out
-
-
-#: How a user's code is named in a scenario or experiment: ``module:Name``.
-USER_CODE = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*")
 
 
 def replication_seeds(root: int, n: int) -> list[int]:
@@ -347,9 +315,7 @@ def plan(experiment: ExperimentConfig, label: str = "") -> Plan:
                 at = f"variant {variant!r}" + (f", {kind} {dict(point)}" if point else "")
                 message = str(err).removeprefix("<scenario>: ")
                 raise ConfigError(f"{where}: {at}: {message}") from None
-    taken = sorted(own & set(METRICS))
-    if taken:
-        raise ConfigError(f"{where}: outcomes.{taken[0]}: a built-in metric has this name")
+    check_own_names(own, where)
     try:
         experiment.check_key_metrics(sorted(own))
     except ConfigError as err:

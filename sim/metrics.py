@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 
-from sim.config import Scenario
+from sim.config import ConfigError, Scenario
 from sim.recorder import COUNTERS, STATE
 
 #: Every metric of :func:`summarise`: (group, description, unit), in print order.
@@ -136,6 +137,14 @@ def series_range(name: str) -> tuple[float, float]:
     """The possible values of a per-step (or per-member) column: a series column's, else a
     metric's of the same name, else unbounded."""
     return SERIES_RANGES.get(name) or RANGES.get(name, UNBOUNDED)
+
+
+def check_own_names(names: Iterable[str], where: str) -> None:
+    """Refuse users' own outcomes named like a built-in metric (ConfigError at ``where``):
+    their column would take the built-in's place."""
+    taken = sorted(set(names) & set(METRICS))
+    if taken:
+        raise ConfigError(f"{where}: outcomes.{taken[0]}: a built-in metric has this name")
 
 
 def _num(frame: pd.DataFrame, column: str) -> np.ndarray:

@@ -20,13 +20,14 @@ the run is recorded as failed with its traceback, and the others go on.
 from __future__ import annotations
 
 import ast
-import importlib
 import math
 import numbers
 import operator
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+
+from sim import usercode
 
 #: An outcome's name: a column of the runs table.
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -39,18 +40,9 @@ class UserCodeError(Exception):
 
 def load_function(spec: str) -> Callable[..., Any]:
     """The function ``module:function`` names (ValueError saying why not)."""
-    module_name, _, attr = spec.partition(":")
-    if not module_name or not attr:
-        raise ValueError(f"{spec!r}: expected 'module:function'")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as err:
-        raise ValueError(f"{spec!r}: cannot import module {module_name!r} ({err})") from None
-    except Exception as err:  # the user's module raised while importing
-        raise ValueError(f"{spec!r}: importing {module_name!r} failed: {err!r}") from None
-    function = getattr(module, attr, None)
+    function = usercode.load(spec, "function")
     if not callable(function):
-        raise ValueError(f"{spec!r}: module {module_name!r} has no function {attr!r}")
+        raise ValueError(f"{spec!r}: {spec.partition(':')[2]!r} is not a function")
     return function
 
 
@@ -101,6 +93,22 @@ def compute(
     return out
 
 
+def labels(columns: Iterable[str], specs: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
+    """Each own outcome column's (description, unit) for figures and reports, from the
+    specs that name them (``name -> {function, description, unit}`` as a scenario dumps
+    them); a column ``NAME_KEY`` of a mapping outcome adds ``(KEY)`` to its description."""
+    out = {}
+    for column in columns:
+        name = next((n for n in specs if column == n or column.startswith(f"{n}_")), None)
+        spec = specs.get(name) if name is not None else None
+        spec = spec if isinstance(spec, Mapping) else {}
+        what = spec.get("description") or column.replace("_", " ")
+        if name is not None and column != name:
+            what += f" ({column.removeprefix(name + '_')})"
+        out[column] = (what, spec.get("unit", ""))
+    return out
+
+
 # ---------------------------------------------------------------------- stop conditions
 
 _OPERATORS: dict[type, Callable[..., Any]] = {
@@ -122,7 +130,7 @@ class StopCondition:
         self.text = text.strip()
         self._function: Callable[..., Any] | None = None
         self._tree: ast.expr | None = None
-        if re.fullmatch(r"[\w.]+:\w+", self.text):
+        if usercode.NAMED.fullmatch(self.text):
             self._function = load_function(self.text)
             return
         try:

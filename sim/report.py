@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 
 from sim import __version__, findings, statistics
 from sim.metrics import METRICS
-from sim.plots import style
+from sim.plots import group_of, style
 from sim.plots.style import DPI
 from sim.resultset import ResultSet
 
@@ -145,7 +145,7 @@ def _key_metrics(rs: ResultSet) -> list[str]:
 def _key_figures(rs: ResultSet, figures: Mapping[str, Figure]) -> list[str]:
     """The figures shown beside the findings: the key metrics' differences (or their
     distributions, with one variant), sweeps, heat maps or inputs."""
-    groups = {METRICS[m][0].lower() if m in METRICS else "own" for m in _key_metrics(rs)}
+    groups = {group_of(m) for m in _key_metrics(rs)}
     kind = "differences" if len(rs.differences) else "distributions"
     chosen = [f"{kind}-{g}" for g in sorted(groups)]
     chosen += [f"sweep-{g}" for g in sorted(groups)]

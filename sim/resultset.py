@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from sim import statistics
+from sim import outcomes, statistics
 from sim.batch import (
     FORMAT,
     MEMBERS_DIR,
@@ -261,12 +261,7 @@ def _load_run(folder: Path) -> ResultSet:
     notes = []
     if tables["members"] is None or tables["pairs"] is None:
         notes.append("no members.csv or pairs.csv: member and network figures are left out")
-    specs = config.get("outcomes") or {}
-    own = {}
-    for column in (k for k in summary if k not in METRICS):
-        name = next((n for n in specs if column == n or column.startswith(f"{n}_")), None)
-        spec = specs.get(name) if isinstance(specs.get(name), dict) else {}
-        own[column] = (spec.get("description") or column.replace("_", " "), spec.get("unit", ""))
+    own = outcomes.labels((k for k in summary if k not in METRICS), config.get("outcomes") or {})
     return ResultSet(
         name=name,
         question="",

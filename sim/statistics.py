@@ -167,30 +167,34 @@ def paired_t_pvalue(differences: np.ndarray) -> float:
 
 def holm(pvalues: Sequence[float]) -> np.ndarray:
     """Holm's step-down adjusted p-values (family-wise error), NaN left out and kept."""
-    p = np.asarray(pvalues, dtype=float)
-    out = np.full(p.shape, math.nan)
-    ok = ~np.isnan(p)
-    m = int(ok.sum())
-    if m:
-        order = np.argsort(p[ok], kind="stable")
-        adjusted = np.maximum.accumulate((m - np.arange(m)) * p[ok][order])
-        values = np.empty(m)
-        values[order] = np.minimum(adjusted, 1.0)
-        out[ok] = values
-    return out
+
+    def step_down(p: np.ndarray) -> np.ndarray:  # p sorted ascending
+        m = len(p)
+        return np.maximum.accumulate((m - np.arange(m)) * p)
+
+    return _in_order(pvalues, step_down)
 
 
 def benjamini_hochberg(pvalues: Sequence[float]) -> np.ndarray:
     """Benjamini-Hochberg q-values (false discovery rate), NaN left out and kept."""
+
+    def step_up(p: np.ndarray) -> np.ndarray:  # p sorted ascending
+        ranked = p * len(p) / np.arange(1, len(p) + 1)
+        return np.minimum.accumulate(ranked[::-1])[::-1]
+
+    return _in_order(pvalues, step_up)
+
+
+def _in_order(pvalues: Sequence[float], adjust) -> np.ndarray:  # noqa: ANN001
+    """``adjust`` applied to the p-values in ascending order, capped at 1, put back in the
+    original order; NaN p-values stay NaN and do not count."""
     p = np.asarray(pvalues, dtype=float)
     out = np.full(p.shape, math.nan)
     ok = ~np.isnan(p)
-    m = int(ok.sum())
-    if m:
+    if ok.any():
         order = np.argsort(p[ok], kind="stable")
-        ranked = p[ok][order] * m / np.arange(1, m + 1)
-        values = np.empty(m)
-        values[order] = np.minimum(np.minimum.accumulate(ranked[::-1])[::-1], 1.0)
+        values = np.empty(int(ok.sum()))
+        values[order] = np.minimum(adjust(p[ok][order]), 1.0)
         out[ok] = values
     return out
 

@@ -145,12 +145,17 @@ def _sweeps(rs, groups, metrics, colours, notes):  # noqa: ANN001, ANN202
     return out
 
 
+def group_of(metric: str) -> str:
+    """The slug of a metric's group in figure names (``differences-<group>``); users' own
+    outcomes are the group ``own``."""
+    return METRICS[metric][0].lower() if metric in METRICS else "own"
+
+
 def _groups(metrics: Sequence[str]) -> dict[str, list[str]]:
     """Metrics by their group (see :data:`sim.metrics.METRICS`), as file-name slugs."""
     groups: dict[str, list[str]] = {}
     for key in metrics:
-        group = METRICS[key][0].lower() if key in METRICS else "own"  # users' own outcomes
-        groups.setdefault(group, []).append(key)
+        groups.setdefault(group_of(key), []).append(key)
     return groups
 
 
@@ -164,4 +169,4 @@ def check_names(names: Iterable[str], known: Iterable[str], what: str) -> None:
             raise FigureError(f"unknown {what} {name!r}{hint}")
 
 
-__all__ = ["KINDS", "FigureError", "check_names", "standard_figures", "style"]
+__all__ = ["KINDS", "FigureError", "check_names", "group_of", "standard_figures", "style"]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import functools
-import importlib
 import inspect
 import sys
 import typing
@@ -19,6 +18,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from sim import usercode
 from sim.policies.base import DECISION_METHODS, Policy
 
 _REGISTRY: dict[str, type[Policy]] = {}
@@ -108,19 +108,10 @@ def _hints(cls: type) -> dict[str, Any]:
 
 
 def _import(spec: str) -> type[Policy]:
-    module_name, _, attr = spec.partition(":")
-    if not module_name or not attr:
-        raise PolicyError(f"{spec!r}: expected 'module:Class'")
     try:
-        module = importlib.import_module(module_name)
-    except ImportError as err:
-        raise PolicyError(f"{spec!r}: cannot import module {module_name!r} ({err})") from None
-    except Exception as err:  # the user's module raised while importing
-        raise PolicyError(f"{spec!r}: importing {module_name!r} failed: {err!r}") from None
-    try:
-        cls = getattr(module, attr)
-    except AttributeError:
-        raise PolicyError(f"{spec!r}: module {module_name!r} has no {attr!r}") from None
+        cls = usercode.load(spec, "Class")
+    except ValueError as err:
+        raise PolicyError(str(err)) from None
     if not (isinstance(cls, type) and issubclass(cls, Policy)):
         raise PolicyError(f"{spec!r} is not a policy (a subclass of sim.policies.Policy)")
     problem = interface_problem(cls)
