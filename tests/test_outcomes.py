@@ -205,3 +205,10 @@ def test_an_outcome_may_not_take_a_built_in_metrics_name(write, module, capsys):
         assert "outcomes.damage_usd_bn: a built-in metric has this name" in capsys.readouterr().err
     with pytest.raises(ConfigError, match="a built-in metric has this name"):
         plan(ExperimentConfig(name="x", scenario=str(path), replications=1))
+
+
+def test_a_single_runs_folder_keeps_its_name_beside_own_outcomes(write, module, tmp_path):
+    path = write(MINIMAL + f"outcomes: {{worst: {module}:worst_month}}\n")
+    assert main(["run", str(path), "--out", str(tmp_path / "r")]) == 0
+    rs = load(tmp_path / "r")
+    assert rs.name == "tiny" and "worst" in rs.own_metrics
