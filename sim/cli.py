@@ -86,7 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     batch.set_defaults(func=cmd_batch)
 
     experiment = sub.add_parser(
-        "experiment", help="run an experiment file: variants x parameter grid x replications"
+        "experiment",
+        help="run an experiment file: variants x (parameter grid or sampled design) x replications",
     )
     experiment.add_argument("experiment", help="experiment file (see experiments/)")
     experiment.add_argument(
