@@ -4,7 +4,7 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint clean
+.PHONY: run test lint docs clean
 
 run: $(VENV)/.core
 	$(BIN)/cdsim run $(ARGS)
@@ -14,6 +14,10 @@ test: $(VENV)/.dev
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check sim tests examples benchmarks app.py && $(BIN)/ruff format --check sim tests examples benchmarks app.py
+
+# the documentation site (mkdocs.yml) into site/: open site/index.html
+docs: $(VENV)/.dev
+	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs build --strict --site-dir site
 
 $(VENV)/bin/python:
 	@py=$$(sh .ci/find-python) || exit 1; \

@@ -14,12 +14,14 @@ from sim.policies import (
     STAND_ASIDE,
     BudgetContext,
     Contribution,
+    PctGdp,
     Policy,
     ResponseContext,
+    Share,
     ShareContext,
+    between,
     effort,
 )
-from sim.policies.base import check_range
 
 
 @dataclass(frozen=True)
@@ -34,26 +36,20 @@ class NeighboursFirst(Policy):
     budget rises with the damage its neighbourhood suffered (its own, last year).
 
     Parameters:
-        near_effort: share of its power committed to a neighbour's threat, in [0, 1].
-        far_effort: share committed to a distant member's threat when bound, in [0, 1].
-        trust_to_share: trust it needs to share with a member it does not border, in [0, 1].
+        near_effort: share of its power committed to a neighbour's threat.
+        far_effort: share committed to a distant member's threat when bound.
+        trust_to_share: trust it needs to share with a member it does not border.
         base_pct_gdp: its defence spending when unthreatened, % of GDP.
         damage_sensitivity: rise in spending per 1 % of GDP of damage last year.
     """
 
     name = "neighbours_first"
     description = "full help and intelligence for neighbours, little for distant members"
-    near_effort: float = 0.8
-    far_effort: float = 0.1
-    trust_to_share: float = 0.6
-    base_pct_gdp: float = 1.5
-    damage_sensitivity: float = 0.5
-
-    def __post_init__(self) -> None:
-        for name in ("near_effort", "far_effort", "trust_to_share"):
-            check_range(self, name)
-        check_range(self, "base_pct_gdp", 0.0, 100.0)
-        check_range(self, "damage_sensitivity", 0.0, 100.0)
+    near_effort: Share = 0.8
+    far_effort: Share = 0.1
+    trust_to_share: Share = 0.6
+    base_pct_gdp: PctGdp = 1.5
+    damage_sensitivity: between(0.0, 100.0) = 0.5
 
     def share(self, ctx: ShareContext) -> bool:
         me = ctx.me

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sim import rules
+from sim import presets, rules
 from sim.config import RulesConfig
 from sim.policies import VoteContext
 from sim.states import Views
@@ -125,10 +125,10 @@ def amended(rule: RulesConfig, direction: int, knobs: dict[str, Any]) -> RulesCo
         proposed = RulesConfig.model_validate({**rule.model_dump(), **knobs})
         return None if proposed == rule else proposed
     position = rules.level(rule) + direction
-    if not 0 <= position < len(rules.SPECTRUM):
+    if not 0 <= position < len(presets.SPECTRUM):
         return None
     return RulesConfig.model_validate(
-        {"preset": rules.SPECTRUM[position], "sharing_group": rule.sharing_group}
+        {"preset": presets.SPECTRUM[position], "sharing_group": rule.sharing_group}
     )
 
 

@@ -23,14 +23,11 @@ Results folder::
 
 from __future__ import annotations
 
-import datetime as dt
 import gc
 import json
 import math
 import os
-import platform
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -39,34 +36,35 @@ import warnings
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from importlib import metadata
 from multiprocessing import get_all_start_methods, get_context
 from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
-from sim import outcomes, statistics
+from sim import outcomes, statistics, tables
 from sim.config import Scenario, add_import_paths, from_mapping, merge_data_files
+from sim.errors import InputError
 from sim.experiment import Plan, Run, replication_seeds
 from sim.metrics import METRICS
-from sim.results import run, strict_json
+from sim.results import run
+from sim.store import (
+    DETAIL_DIRS,
+    FORMAT,
+    RUNS_DIR,
+    clean_and_count,
+    git_commit,
+    read_runs,
+    timestamp,
+    versions,
+    write_atomic,
+    write_json,
+    write_yaml,
+)
 
-RUNS_DIR = "runs"
-SERIES_DIR = "series"
-MEMBERS_DIR = "members"
-PAIRS_DIR = "pairs"
-MIX_DIR = "policy_mix"
-#: Folders of per-run detail, written before the chunk's runs part (which marks it done).
-DETAIL_DIRS = (SERIES_DIR, MEMBERS_DIR, PAIRS_DIR, MIX_DIR)
-#: Version of the results-folder layout, recorded in the manifest. Readers accept every
-#: version up to this one (version 1 folders lack members/ and pairs/).
-FORMAT = 2
 
-
-class BatchError(Exception):
+class BatchError(InputError):
     """A batch cannot start or continue; the message says why, in one line."""
 
 
@@ -156,12 +154,12 @@ def execute_chunk(task: dict[str, Any]) -> dict[str, Any]:
     part = task["part"]
     for name, tables in detail.items():
         if tables:
-            _write_atomic(pd.concat(tables, ignore_index=True), folder / name / part)
+            write_atomic(pd.concat(tables, ignore_index=True), folder / name / part)
     runs = pd.DataFrame(rows)
     columns = _run_columns(point_keys)
     own = [c for c in runs.columns if c not in columns]  # the scenario's own outcomes
     at = columns.index("duration_s")
-    _write_atomic(runs[columns[:at] + own + columns[at:]], folder / RUNS_DIR / part)
+    write_atomic(runs[columns[:at] + own + columns[at:]], folder / RUNS_DIR / part)
     return {"part": part, "runs": len(rows), "failed": int((runs["status"] != "ok").sum())}
 
 
@@ -185,12 +183,6 @@ def _cell(value: Any) -> Any:
     if isinstance(value, str | int | float | bool) or value is None:
         return value
     return json.dumps(value)
-
-
-def _write_atomic(frame: pd.DataFrame, path: Path) -> None:
-    tmp = path.with_suffix(".tmp")
-    frame.to_parquet(tmp, index=False)
-    os.replace(tmp, path)
 
 
 # ------------------------------------------------------------------ main side
@@ -264,7 +256,7 @@ def run_batch(
             (folder / name).mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise BatchError(f"--out {folder}: cannot create it ({err.strerror or err})") from None
-    done = _clean_and_count(folder)
+    done = clean_and_count(folder)
     todo = [r for r in plan.runs if r.run_id not in done]
     workers = workers or os.cpu_count() or 1
     chunks = _chunks(todo, workers, chunk_size)
@@ -275,7 +267,7 @@ def run_batch(
         manifest["resumed"] = [*old.get("resumed", []), manifest["started"]]
         manifest["started"] = old.get("started", manifest["started"])
     manifest["status"] = "running"
-    _write_json(manifest_path, manifest)
+    write_json(manifest_path, manifest)
     if old is None:
         _keep_settings(plan, folder)
 
@@ -290,14 +282,14 @@ def run_batch(
                 bar.set_postfix(failed=failed, refresh=False)
     except KeyboardInterrupt:
         bar.close()
-        manifest.update(status="interrupted", finished=_now())
-        _write_json(manifest_path, manifest)
-        raise BatchInterrupted(len(_clean_and_count(folder)), len(plan.runs)) from None
+        manifest.update(status="interrupted", finished=timestamp())
+        write_json(manifest_path, manifest)
+        raise BatchInterrupted(len(clean_and_count(folder)), len(plan.runs)) from None
     except Exception as err:  # a worker died, or a cluster worker could not write its part
         bar.close()
-        manifest.update(status="broken", finished=_now(), error=repr(err))
-        _write_json(manifest_path, manifest)
-        saved = len(_clean_and_count(folder))
+        manifest.update(status="broken", finished=timestamp(), error=repr(err))
+        write_json(manifest_path, manifest)
+        saved = len(clean_and_count(folder))
         raise BatchError(
             f"the batch stopped: {type(err).__name__}: {err}; {saved} of {len(plan.runs)} runs "
             f"are saved in {folder}; fix the cause and rerun with --resume"
@@ -429,48 +421,6 @@ def _task(plan: Plan, folder: Path, chunk: list[Run]) -> dict[str, Any]:
     }
 
 
-def _clean_and_count(folder: Path) -> set[int]:
-    """Remove leftovers of an interrupted write; return the ids of the runs saved."""
-    for name in (RUNS_DIR, *DETAIL_DIRS):
-        for tmp in (folder / name).glob("*.tmp"):
-            tmp.unlink()
-    runs = {p.name for p in (folder / RUNS_DIR).glob("part-*.parquet")}
-    for name in DETAIL_DIRS:
-        for orphan in (folder / name).glob("part-*.parquet"):
-            if orphan.name not in runs:  # its runs part was never written: the chunk reruns
-                orphan.unlink()
-    done: set[int] = set()
-    for name in sorted(runs):
-        ids = pd.read_parquet(folder / RUNS_DIR / name, columns=["run_id"])["run_id"]
-        done.update(int(i) for i in ids)
-    return done
-
-
-def read_runs(folder: str | Path) -> pd.DataFrame:
-    """All run rows saved in a results folder, ordered by run id."""
-    parts = sorted((Path(folder) / RUNS_DIR).glob("part-*.parquet"))
-    if not parts:
-        return pd.DataFrame()
-    frame = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
-    return frame.sort_values("run_id", kind="stable").reset_index(drop=True)
-
-
-def read_series(folder: str | Path, columns: list[str] | None = None) -> pd.DataFrame:
-    """The per-step table of every run in a results folder (one row per run and step)."""
-    frame = pd.read_parquet(Path(folder) / SERIES_DIR, columns=columns)
-    return frame.sort_values(["run_id", "month"], kind="stable").reset_index(drop=True)
-
-
-def read_detail(folder: str | Path, name: str) -> pd.DataFrame | None:
-    """A per-run detail table (``members`` or ``pairs``) of a results folder, ordered by run
-    id; None if the folder has none (written before these tables were saved)."""
-    parts = sorted((Path(folder) / name).glob("part-*.parquet"))
-    if not parts:
-        return None
-    frame = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
-    return frame.sort_values("run_id", kind="stable").reset_index(drop=True)
-
-
 def _finish(
     plan: Plan, folder: Path, manifest: dict[str, Any], seconds: float, csv: bool
 ) -> BatchOutcome:
@@ -482,7 +432,7 @@ def _finish(
     by = ["variant", *plan.group_keys]
     summary = statistics.describe(runs, metrics, by=by)
     summary.to_csv(folder / "summary.csv", index=False)
-    (folder / "summary.md").write_text(markdown_summary(plan, summary), encoding="utf-8")
+    (folder / "summary.md").write_text(tables.markdown_summary(plan, summary), encoding="utf-8")
     differences = pd.DataFrame()
     if len(plan.experiment.variants) > 1:
         differences = statistics.paired_differences(
@@ -494,20 +444,20 @@ def _finish(
         )
         differences.to_csv(folder / "differences.csv", index=False)
         (folder / "differences.md").write_text(
-            markdown_differences(plan, differences), encoding="utf-8"
+            tables.markdown_differences(plan, differences), encoding="utf-8"
         )
     failed = runs[runs["status"] != "ok"]
     manifest.update(
         outcomes=_outcome_info(runs, plan),
         status="complete",
-        finished=_now(),
+        finished=timestamp(),
         runs_total=len(plan.runs),
         runs_ok=int((runs["status"] == "ok").sum()),
         runs_failed=len(failed),
         failed_run_ids=[int(i) for i in failed["run_id"][:1000]],
         seconds_this_session=round(seconds, 3),
     )
-    _write_json(folder / "manifest.json", manifest)
+    write_json(folder / "manifest.json", manifest)
     return BatchOutcome(folder, runs, summary, differences, len(failed), seconds, manifest)
 
 
@@ -522,51 +472,6 @@ def _outcome_info(runs: pd.DataFrame, plan: Plan) -> dict[str, list[str]]:
     specs = plan.scenario_for(plan.runs[0]).outcomes if plan.runs else {}
     dumped = {name: spec.model_dump() for name, spec in specs.items()}
     return {k: list(v) for k, v in outcomes.labels(own_outcomes(runs, plan), dumped).items()}
-
-
-def markdown_summary(plan: Plan, summary: pd.DataFrame) -> str:
-    """The summary statistics as Markdown, one table per variant and grid point."""
-    exp = plan.experiment
-    head = [f"# {exp.name}", ""] + ([exp.question.strip(), ""] if exp.question else [])
-    if plan.sampled:
-        points = len({r.sample for r in plan.runs})
-        head += [f"{exp.design.method} design: {points} points x {exp.replications} "
-                 "replications per variant, pooled over the points; 95 % confidence "
-                 "intervals.", ""]  # fmt: skip
-    else:
-        head += [f"{exp.replications} replications per setting; 95 % confidence intervals.", ""]
-    cols = ["metric", "n", "mean", "std", "median", "ci_low", "ci_high", "method"]
-    return _markdown_tables(plan, summary, head, cols)
-
-
-def markdown_differences(plan: Plan, differences: pd.DataFrame) -> str:
-    """Paired differences against the baseline as Markdown."""
-    exp = plan.experiment
-    head = [
-        f"# {exp.name}: differences against {exp.baseline_variant!r}",
-        "",
-        "Each variant minus the baseline, paired by "
-        + ("design point and replication" if plan.sampled else "replication")
-        + " (same seeds); "
-        "95 % confidence intervals (method: see docs/experiments.md, Intervals); p-values "
-        "of paired t-tests, and Holm-adjusted across the metrics of each setting.",
-        "",
-    ]
-    cols = ["metric", "n_pairs", "mean_diff", "ci_low", "ci_high", "method", "p_value", "p_holm"]
-    return _markdown_tables(plan, differences, head, cols)
-
-
-def _markdown_tables(plan: Plan, table: pd.DataFrame, head: list[str], cols: list[str]) -> str:
-    """``head``, then one Markdown table of ``cols`` per variant and grid point."""
-    lines = list(head)
-    if table.empty:
-        return "\n".join([*lines, "No statistics: no run succeeded (see runs.parquet).", ""])
-    keys = ["variant", *plan.group_keys]
-    for key, group in table.groupby(keys, sort=False, dropna=False):
-        key = key if isinstance(key, tuple) else (key,)
-        title = ", ".join(f"{k} = {v}" for k, v in zip(keys, key, strict=True))
-        lines += [f"## {title}", "", group[cols].to_markdown(index=False, floatfmt=".4g"), ""]
-    return "\n".join(lines)
 
 
 def _progress(total: int, initial: int, enabled: bool):
@@ -584,18 +489,13 @@ def _keep_settings(plan: Plan, folder: Path) -> None:
     complete scenario, every default filled in; a grid or design point's values are in the
     runs table)."""
     base = merge_data_files(plan.base, Path(plan.scenario_dir))
-    _write_yaml(folder / "scenario.yaml", base)
+    write_yaml(folder / "scenario.yaml", base)
     experiment = plan.experiment.model_dump(mode="json", exclude_defaults=True)
-    _write_yaml(folder / "experiment.yaml", {**experiment, "scenario": "scenario.yaml"})
+    write_yaml(folder / "experiment.yaml", {**experiment, "scenario": "scenario.yaml"})
     (folder / "resolved").mkdir(exist_ok=True)
     for variant in plan.experiment.variants:
         scenario = plan.scenario_for(Run(-1, variant, (), 0, 0))
-        _write_yaml(folder / "resolved" / f"{variant}.yaml", scenario.model_dump(mode="json"))
-
-
-def _write_yaml(path: Path, data: Any) -> None:
-    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
-    path.write_text(text, encoding="utf-8")
+        write_yaml(folder / "resolved" / f"{variant}.yaml", scenario.model_dump(mode="json"))
 
 
 def _manifest(
@@ -606,12 +506,6 @@ def _manifest(
     chunk_size: int | str,
     command: Sequence[str],
 ) -> dict[str, Any]:
-    versions = {"python": platform.python_version()}
-    for package in ("cdsim", "mesa", "numpy", "pandas", "pydantic", "pyarrow", "distributed"):
-        try:
-            versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            continue
     return {
         "format": FORMAT,
         "experiment": plan.experiment.model_dump(mode="json"),
@@ -623,41 +517,8 @@ def _manifest(
         "sampled": [] if not plan.sampled else list(plan.grid_keys),
         "backend": f"dask {scheduler}" if scheduler else f"{workers} local process(es)",
         "chunk_size": chunk_size,
-        "versions": versions,
-        "git_commit": _git_commit(),
+        "versions": versions(),
+        "git_commit": git_commit(),
         "command": list(command) or sys.argv,
-        "started": _now(),
+        "started": timestamp(),
     }
-
-
-def _git_commit() -> str | None:
-    """The commit of the code that ran (with '-dirty' for local changes), if in a checkout."""
-    here = Path(__file__).resolve().parent
-    try:
-        head = subprocess.run(
-            ["git", "-C", str(here), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(here), "status", "--porcelain", "--", "."],
-            capture_output=True,
-            text=True,
-            timeout=5,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return head + ("-dirty" if dirty else "")
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_suffix(".tmp")
-    text = json.dumps(strict_json(data), indent=2, default=str, allow_nan=False)
-    tmp.write_text(text + "\n", encoding="utf-8")
-    os.replace(tmp, path)

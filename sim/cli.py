@@ -8,14 +8,16 @@ import datetime as dt
 import math
 import os
 import sys
+import time
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from sim import __version__
-from sim.config import ConfigError, load_scenario, scale_warnings
-from sim.metrics import METRICS, check_own_names
+from sim import __version__, tables
+from sim.config import load_scenario, scale_warnings
+from sim.errors import InputError
+from sim.metrics import check_own_names
 from sim.outcomes import UserCodeError
 
 DEFAULT_SCENARIO = "scenarios/asean_way.yaml"
@@ -30,7 +32,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except ConfigError as err:  # bad input of any kind: scenario, results folder, figures
+    except InputError as err:  # bad input of any kind: scenario, results folder, figures...
         for line in str(err).splitlines() or [""]:  # every problem of a file, a line each
             print(f"error: {line}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -62,6 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--out", type=Path,
         help="output folder (default: results/<scenario>-<date-time>)",
+    )  # fmt: skip
+    run.add_argument(
+        "--csv", action="store_true",
+        help="also write every table as CSV (steps.csv, members.csv, threats.csv, ...)",
     )  # fmt: skip
     run.set_defaults(func=cmd_run)
 
@@ -243,6 +249,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     generate.add_argument("--force", action="store_true", help="overwrite an existing file")
     generate.set_defaults(func=cmd_generate)
+
+    completion = sub.add_parser(
+        "completion",
+        help='print a shell completion script, e.g. eval "$(cdsim completion bash)"',
+    )
+    completion.add_argument("shell", choices=SHELLS, help="the shell to complete in")
+    completion.set_defaults(func=cmd_completion)
     return parser
 
 
@@ -380,9 +393,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"warning: {path}: {warning}", file=sys.stderr)
     seed = args.seed if args.seed is not None else config.seed
     try:
+        start = time.perf_counter()
         result = run(config, seed=args.seed, steps=args.steps)
         result.summary  # noqa: B018  (the scenario's own outcomes run here, before writing)
-        result.write(out)
+        result.write(out, csv=args.csv, command=["cdsim", *sys.argv[1:]],
+                     duration_s=time.perf_counter() - start)  # fmt: skip
     except UserCodeError as err:  # the user's traceback, then the one line that names it
         if err.__cause__ is not None:
             traceback.print_exception(err.__cause__, file=sys.stderr)
@@ -398,8 +413,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     except OSError as err:
         print(f"error: --out {out}: cannot write results ({err.strerror or err})", file=sys.stderr)
         return EXIT_BAD_INPUT
-    print(format_summary(result))
-    print(f"\nTables written to {out}/ (figures: cdsim plot {out})")
+    print(tables.run_text(result))
+    print(f"\nTables written to {out}/ (figures: cdsim plot {out}; the run again: cdsim run "
+          f"{out / 'scenario.yaml'})")  # fmt: skip
     return 0
 
 
@@ -434,13 +450,10 @@ def _results_folder(args: argparse.Namespace, name: str) -> Path | None:
 
 def _guarded(out: Path, call: Callable[[], Any]) -> tuple[Any, int]:
     """Run a batch; a batch error or an interruption becomes (None, exit code), said once."""
-    from sim.batch import BatchError, BatchInterrupted
+    from sim.batch import BatchInterrupted
 
     try:
         return call(), 0
-    except BatchError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return None, EXIT_BAD_INPUT
     except BatchInterrupted as stop:
         print(f"{stop}; run the same command with --resume --out {out} to complete it",
               file=sys.stderr)  # fmt: skip
@@ -467,38 +480,8 @@ def _run_plan(the_plan, args: argparse.Namespace) -> int:  # noqa: ANN001  (a Pl
     ))  # fmt: skip
     if outcome is None:
         return code
-    print(format_batch(the_plan, outcome))
+    print(tables.batch_text(the_plan, outcome))
     return 1 if outcome.failed else 0
-
-
-def format_batch(the_plan, outcome) -> str:  # noqa: ANN001
-    """The statistics of a batch as text: one table per setting, then the differences."""
-    exp = the_plan.experiment
-    lines = []
-    if exp.question:
-        lines += [exp.question.strip(), ""]
-    keys = ["variant", *the_plan.group_keys]
-    table_cols = ["mean", "std", "median", "ci_low", "ci_high", "n"]
-    for key, group in outcome.summary.groupby(keys, sort=False, dropna=False):
-        key = key if isinstance(key, tuple) else (key,)
-        if len(the_plan.experiment.variants) > 1 or the_plan.group_keys:
-            lines.append(", ".join(f"{k} = {v}" for k, v in zip(keys, key, strict=True)))
-        table = group.set_index("metric")[table_cols]
-        lines += [table.to_string(float_format=lambda x: f"{x:.4g}"), ""]
-    if len(outcome.differences):
-        lines.append(f"Paired differences against {exp.baseline_variant!r} (same seeds):")
-        cols = [*the_plan.group_keys, "variant", "metric", "mean_diff", "ci_low", "ci_high",
-                "p_value"]  # fmt: skip
-        lines += [outcome.differences[cols].to_string(index=False,
-                  float_format=lambda x: f"{x:.4g}"), ""]  # fmt: skip
-    ok = len(outcome.runs) - outcome.failed
-    lines.append(
-        f"{ok} runs ok, {outcome.failed} failed ({outcome.seconds:.1f} s); results in "
-        f"{outcome.folder}/"
-        + (" - failures and tracebacks in runs.parquet" if outcome.failed else "")
-    )
-    lines.append(f"Figures: cdsim plot {outcome.folder}; a report: cdsim report {outcome.folder}")
-    return "\n".join(lines)
 
 
 def _results(args: argparse.Namespace):  # noqa: ANN202  (a ResultSet)
@@ -541,16 +524,16 @@ DISCOVERY_FILES = (
 
 
 def _own_output(out: Path, mine: Callable[[Path], bool]) -> None:
-    """Refuse (ConfigError) to write into ``out`` if it is a file, or a folder holding any
+    """Refuse (InputError) to write into ``out`` if it is a file, or a folder holding any
     file this command would not have written (``mine``): nothing of a user's is overwritten
     or mixed with results."""
     if out.exists() and not out.is_dir():
-        raise ConfigError(f"--out {out}: a file, not a folder; choose another --out")
+        raise InputError(f"--out {out}: a file, not a folder; choose another --out")
     if out.is_dir():
         foreign = [p.name for p in out.iterdir() if not mine(p)]
         if foreign:
             shown = ", ".join(sorted(foreign)[:3]) + (", ..." if len(foreign) > 3 else "")
-            raise ConfigError(
+            raise InputError(
                 f"--out {out}: holds files this command did not write ({shown}); choose a new "
                 "or empty folder"
             )
@@ -603,7 +586,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     else:
         out = Path("results") / f"report-{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}.html"
     if out.is_dir() or (out.exists() and "cdsim report" not in out.read_text(errors="replace")):
-        raise ConfigError(f"--out {out}: exists and is not a cdsim report; choose another file")
+        raise InputError(f"--out {out}: exists and is not a cdsim report; choose another file")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(render(rs, figures, notes), encoding="utf-8")
@@ -635,27 +618,10 @@ def cmd_check_patterns(args: argparse.Namespace) -> int:
     if table is None:
         return code
     table.to_csv(out / "patterns.csv", index=False)
-    (out / "patterns.md").write_text(patterns_markdown(table), encoding="utf-8")
-    print(patterns_markdown(table))
+    (out / "patterns.md").write_text(tables.patterns_markdown(table), encoding="utf-8")
+    print(tables.patterns_markdown(table))
     print(f"Runs and verdicts in {out}/ (patterns.csv, patterns.md; one folder per pattern)")
     return 0
-
-
-def patterns_markdown(table) -> str:  # noqa: ANN001  (a DataFrame)
-    """The verdicts as a Markdown table, then the sources."""
-    lines = [
-        "| pattern | reference | model (95 % CI) | tolerance | within | runs |",
-        "|---|---|---|---|---|---|",
-    ]
-    for row in table.itertuples():
-        lines.append(
-            f"| {row.pattern}: {row.title} | {row.reference:.3g} {row.unit} | "
-            f"{row.model:.3g} [{row.ci_low:.3g}, {row.ci_high:.3g}] | "
-            f"{row.low:.3g} to {row.high:.3g} | {'yes' if row.within else '**no**'} | {row.n} |"
-        )
-    lines += ["", "Sources:", ""]
-    lines += [f"- {row.pattern}: {row.source}" for row in table.itertuples()]
-    return "\n".join(lines) + "\n"
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
@@ -665,7 +631,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     params = [sensitivity.parse_parameter(p) for p in args.params]
     _check_formats(args.format)  # before the runs, not after
     if args.second_order and args.method != "sobol":
-        raise ConfigError("--second-order: only Sobol indices have a second order")
+        raise InputError("--second-order: only Sobol indices have a second order")
     out = _results_folder(args, f"sensitivity-{Path(args.scenario).stem}")
     if out is None:
         return EXIT_BAD_INPUT
@@ -686,24 +652,14 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         print("error: no outcome varied: nothing to analyse", file=sys.stderr)
         return 1
     key = "mu_star" if args.method == "morris" else "ST"
-    (out / "sensitivity.md").write_text(sensitivity_markdown(table, key), encoding="utf-8")
-    print(sensitivity_markdown(table, key))
+    (out / "sensitivity.md").write_text(tables.sensitivity_markdown(table, key), encoding="utf-8")
+    print(tables.sensitivity_markdown(table, key))
     from sim.plots import style
     from sim.plots.sensitivity import indices
 
     style.save(indices(table, args.method), out, "sensitivity", args.format)
     print(f"{outcome.runs} runs; indices in {out}/sensitivity.csv, figure sensitivity.*")
     return 0
-
-
-def sensitivity_markdown(table, key: str) -> str:  # noqa: ANN001  (a DataFrame)
-    """Per metric, the parameters ranked by ``key`` (mu* or ST)."""
-    cols = [c for c in table.columns if c not in ("method", "metric")]
-    lines = []
-    for metric, rows in table.groupby("metric", sort=False):
-        lines += [f"## {metric}", "", rows.sort_values(key, ascending=False)[cols]
-                  .to_markdown(index=False, floatfmt=".3g"), ""]  # fmt: skip
-    return "\n".join(lines)
 
 
 def cmd_discover(args: argparse.Namespace) -> int:
@@ -737,7 +693,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
         (out / "boxes.md").write_text(text, encoding="utf-8")
         style.save(tradeoff(result.trajectory, args.threshold), out, "tradeoff", args.format)
     except OSError as err:
-        raise ConfigError(f"--out {out}: cannot write ({err.strerror or err})") from None
+        raise InputError(f"--out {out}: cannot write ({err.strerror or err})") from None
     print(f"Boxes in {out}/ (boxes.csv, boxes.md, trajectory.csv, tradeoff.*)")
     return 0
 
@@ -797,11 +753,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from sim.synthetic import synthetic_group
 
     if args.members < 3:
-        raise ConfigError(
+        raise InputError(
             f"--members: a synthetic group needs at least 3 members, got {args.members}"
         )
     if args.out.exists() and not args.force:
-        raise ConfigError(f"--out {args.out}: the file exists (--force to overwrite it)")
+        raise InputError(f"--out {args.out}: the file exists (--force to overwrite it)")
     raw = synthetic_group(args.members, args.seed, rule=args.rule, steps=args.steps)
     validate(raw, label=f"--rule {args.rule}")
     try:
@@ -813,54 +769,51 @@ def cmd_generate(args: argparse.Namespace) -> int:
             )
             yaml.safe_dump(raw, handle, sort_keys=False, width=100)
     except OSError as err:
-        raise ConfigError(f"--out {args.out}: cannot write ({err.strerror or err})") from None
+        raise InputError(f"--out {args.out}: cannot write ({err.strerror or err})") from None
     print(f"{args.out}: {args.members} members, {len(raw['borders'])} borders")
     return 0
+
+
+#: Shells ``cdsim completion`` writes scripts for (those shtab supports).
+SHELLS = ("bash", "zsh", "tcsh")
+#: Arguments that name files or folders, by destination: completed as paths.
+_FILE_ARGS = {"scenario", "experiment", "out", "results", "report"}
+
+
+def cmd_completion(args: argparse.Namespace) -> int:
+    """``cdsim completion``: commands, options, choices and paths completed by the shell."""
+    import shtab
+
+    parser = build_parser()
+    for action in _all_actions(parser):
+        if action.dest in _FILE_ARGS:
+            action.complete = shtab.FILE  # type: ignore[attr-defined]
+    print(shtab.complete(parser, shell=args.shell))
+    return 0
+
+
+def _all_actions(parser: argparse.ArgumentParser) -> list[argparse.Action]:
+    """Every argument of the parser and of its subcommands."""
+    found = []
+    for action in parser._actions:
+        found.append(action)
+        if isinstance(action, argparse._SubParsersAction):
+            for child in dict.fromkeys(action.choices.values()):
+                found += _all_actions(child)
+    return found
 
 
 def cmd_policies(args: argparse.Namespace) -> int:
     """``cdsim policies``."""
     from sim.policies import registry
+    from sim.policies.base import parameter_ranges
 
     registry.load_entry_points()
     for name, cls in registry.registered().items():
         print(f"{name}: {cls.description}")
         docs = cls.parameter_docs()
+        ranges = parameter_ranges(cls)
         for key, default in cls.parameters().items():
-            print(f"    {key} = {default!r}: {docs.get(key, '')}".rstrip(": "))
+            where = f" in [{ranges[key][0]:g}, {ranges[key][1]:g}]" if key in ranges else ""
+            print(f"    {key} = {default!r}{where}: {docs.get(key, '')}".rstrip(": "))
     return 0
-
-
-def format_summary(result) -> str:  # noqa: ANN001  (a RunResult)
-    """A readable summary of one run."""
-    cfg = result.config
-    s = result.summary
-    rule = cfg.rules
-    lines = [
-        f"Scenario {cfg.name!r}: {len(cfg.members)} members, {cfg.steps} steps of "
-        f"{cfg.months_per_step} month(s), seed {cfg.seed}",
-        f"Rule: {rule.preset} (decision {rule.decision}, help {'+'.join(rule.allowed_help)}, "
-        f"intelligence {rule.intelligence_sharing})",
-        "",
-    ]
-    group = None
-    for key, (section, label, unit) in METRICS.items():
-        if section != group:
-            lines.append(section)
-            group = section
-        lines.append(f"  {label:<48} {_fmt(s[key]):>10}  {unit}")
-    lines += ["", "Threats by type:"]
-    lines.append(result.by_type.to_string(index=False, float_format=lambda x: f"{x:.2f}"))
-    lines += ["", "Most damaged members:"]
-    top = result.members.sort_values("damage_usd_bn", ascending=False).head(5)
-    cols = ["member", "policy", "damage_usd_bn", "damage_pct_gdp_per_year", "help_received"]
-    lines.append(top[cols].to_string(index=False, float_format=lambda x: f"{x:.2f}"))
-    return "\n".join(lines)
-
-
-def _fmt(value: float) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    if float(value).is_integer() and abs(value) < 1e9:
-        return f"{int(value)}"
-    return f"{value:.3f}"

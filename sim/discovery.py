@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.config import ConfigError
+from sim.errors import InputError
 from sim.resultset import ResultSet
 
 INSTALL_HINT = "pip install 'cdsim[discovery]'"
@@ -48,7 +48,7 @@ _TOKEN = re.compile(
 _VARIANT = re.compile(r"""\s*\[\s*(?:'(?P<q1>[^']*)'|"(?P<q2>[^"]*)"|(?P<bare>[^\]'"]*?))\s*\]""")
 
 
-class DiscoveryError(ConfigError):
+class DiscoveryError(InputError):
     """Scenario discovery cannot run as asked; the message says why, in one line."""
 
 

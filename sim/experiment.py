@@ -212,7 +212,7 @@ def load_experiment(path: str | Path) -> ExperimentConfig:
         config = ExperimentConfig.model_validate(raw)
     except ValidationError as err:
         raise ConfigError(describe_error(err, raw, label)) from None
-    scenario_path = (path.parent / config.scenario).resolve()
+    scenario_path = shipped.beside(path.parent, config.scenario).resolve()
     config = config.model_copy(update={"scenario": str(scenario_path)})
     config._folder = str(path.parent.resolve())
     add_import_paths(path.parent)

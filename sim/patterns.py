@@ -21,10 +21,11 @@ import numpy as np
 import pandas as pd
 
 from sim import shipped
-from sim.batch import read_detail, run_batch
+from sim.batch import run_batch
 from sim.experiment import load_experiment, plan, with_command_line
 from sim.metrics import metric_range, series_range
 from sim.statistics import interval
+from sim.store import read_detail
 
 EXPERIMENTS = shipped.folder("experiments") / "patterns"
 

@@ -2,32 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
-from sim import metrics, outcomes
+from sim import metrics, outcomes, store
 from sim.config import Scenario
 from sim.model import CollectiveDefenceModel
 from sim.states import MemberState
-
-
-def strict_json(data: Any) -> Any:
-    """``data`` with undefined numbers (NaN, inf) as None: JSON's ``null``, which strict
-    readers accept where they refuse ``NaN``."""
-    if isinstance(data, float) and not math.isfinite(data):
-        return None
-    if isinstance(data, dict):
-        return {k: strict_json(v) for k, v in data.items()}
-    if isinstance(data, list | tuple):
-        return [strict_json(v) for v in data]
-    return data
 
 
 @dataclass
@@ -70,28 +57,43 @@ class RunResult:
         """Threat outcomes by type."""
         return metrics.threats_by_type(self.threats, list(self.config.threats))
 
-    def write(self, folder: str | Path) -> Path:
-        """Write config.yaml, steps.csv, member_steps.csv, members.csv, pairs.csv,
-        policy_mix.csv, threats.csv, events.csv, threats_by_type.csv and summary.json into
-        ``folder``.
-        """
+    def write(
+        self,
+        folder: str | Path,
+        *,
+        csv: bool = False,
+        command: Sequence[str] = (),
+        duration_s: float = math.nan,
+    ) -> Path:
+        """Write the run as a results folder of one run (see :mod:`sim.store`): Parquet
+        tables and a manifest, ``scenario.yaml`` (the resolved scenario with its seed:
+        ``cdsim run DIR/scenario.yaml`` repeats the run), and with ``csv`` every table as
+        CSV too."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        with (folder / "config.yaml").open("w", encoding="utf-8") as handle:
-            yaml.safe_dump(
-                self.config.model_dump(mode="json"), handle, sort_keys=False, allow_unicode=True
-            )
-        self.steps.to_csv(folder / "steps.csv", index=False)
-        self.member_steps.to_csv(folder / "member_steps.csv", index=False)
-        self.members.to_csv(folder / "members.csv", index=False)
-        self.pairs.to_csv(folder / "pairs.csv", index=False)
-        self.policy_mix.to_csv(folder / "policy_mix.csv", index=False)
-        self.threats.to_csv(folder / "threats.csv", index=False)
-        self.events.to_csv(folder / "events.csv", index=False)
-        self.by_type.to_csv(folder / "threats_by_type.csv", index=False)
-        (folder / "summary.json").write_text(
-            json.dumps(strict_json(self.summary), indent=2, allow_nan=False) + "\n",
-            encoding="utf-8",
+        name = self.config.name
+        own = {name: spec.model_dump() for name, spec in self.config.outcomes.items()}
+        own_columns = [k for k in self.summary if k not in metrics.METRICS]
+        row = {"run_id": 0, "variant": name, "replication": 0, "seed": self.config.seed,
+               "status": "ok", **self.summary, "duration_s": duration_s}  # fmt: skip
+        tables = {
+            store.SERIES_DIR: self.steps,
+            store.MEMBERS_DIR: self.members,
+            store.PAIRS_DIR: self.pairs,
+            store.MIX_DIR: self.policy_mix,
+            "member_steps": self.member_steps,
+            "threats": self.threats,
+            "events": self.events,
+            "threats_by_type": self.by_type,
+        }
+        store.write_run(
+            folder,
+            row=row,
+            tables=tables,
+            scenario=self.config.model_dump(mode="json"),
+            outcomes=outcomes.labels(own_columns, own),
+            command=command,
+            csv=csv,
         )
         return folder
 
@@ -152,7 +154,8 @@ THREAT_COLUMNS = [
 
 
 def members_table(model: CollectiveDefenceModel) -> pd.DataFrame:
-    """One row per member state at the end of the run."""
+    """One row per member state at the end of the run (with its capital's coordinates, NaN
+    when the scenario gives none)."""
     rows = []
     for s, cfg in zip(model.states, model.config.members, strict=True):
         rows.append(
@@ -195,6 +198,9 @@ def members_table(model: CollectiveDefenceModel) -> pd.DataFrame:
                 "trust_in_group": s.trust_in_group(),
                 "is_member": s.is_member,
                 "left_month": s.left_month,
+                # where figures place it (NaN: not given, they lay members out by borders)
+                "capital_lat": math.nan if cfg.capital_lat is None else cfg.capital_lat,
+                "capital_lon": math.nan if cfg.capital_lon is None else cfg.capital_lon,
             }
         )
     return pd.DataFrame(rows)

@@ -9,7 +9,6 @@ tables it lacks (e.g. ``members/`` and ``pairs/`` before layout version 2) are N
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -17,23 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
-from sim import outcomes, statistics
-from sim.batch import (
-    FORMAT,
-    MEMBERS_DIR,
-    MIX_DIR,
-    PAIRS_DIR,
-    read_detail,
-    read_runs,
-    read_series,
-)
-from sim.config import ConfigError
+from sim import statistics, store
+from sim.errors import InputError
 from sim.metrics import METRICS
 
 
-class ResultsError(ConfigError):
+class ResultsError(InputError):
     """A folder cannot be read as results; the message says why, in one line."""
 
 
@@ -145,7 +134,8 @@ class ResultSet:
 
 
 def load(folder: str | Path) -> ResultSet:
-    """Read a results folder written by ``cdsim run``, ``batch`` or ``experiment``.
+    """Read a results folder written by ``cdsim run``, ``batch`` or ``experiment`` (one
+    layout, :mod:`sim.store`).
 
     Raises:
         ResultsError: the folder does not exist, is not a results folder, or was written by
@@ -154,29 +144,30 @@ def load(folder: str | Path) -> ResultSet:
     folder = Path(folder)
     if not folder.is_dir():
         raise ResultsError(f"{folder}: no such folder")
-    if (folder / "manifest.json").exists():
-        return _load_batch(folder)
-    if (folder / "summary.json").exists() and (folder / "steps.csv").exists():
-        return _load_run(folder)
-    raise ResultsError(
-        f"{folder}: not a results folder (expected manifest.json from 'cdsim batch' or "
-        "'cdsim experiment', or summary.json and steps.csv from 'cdsim run')"
-    )
-
-
-def _load_batch(folder: Path) -> ResultSet:
     try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        experiment = manifest["experiment"]
-    except (json.JSONDecodeError, KeyError, TypeError) as err:
-        raise ResultsError(f"{folder / 'manifest.json'}: unreadable ({err})") from None
+        manifest = store.read_manifest(folder)
+    except ValueError as err:
+        raise ResultsError(str(err)) from None
+    if manifest is None:
+        if (folder / "summary.json").exists() and (folder / "steps.csv").exists():
+            raise ResultsError(
+                f"{folder}: a single run written as CSV files by cdsim 0.2 or earlier; run it "
+                f"again (cdsim run {folder / 'config.yaml'} --out NEW_FOLDER) to read it"
+            )
+        raise ResultsError(
+            f"{folder}: not a results folder (no manifest.json; 'cdsim run', 'cdsim batch' and "
+            "'cdsim experiment' write one)"
+        )
+    experiment = manifest.get("experiment")
+    if not isinstance(experiment, dict):
+        raise ResultsError(f"{folder / store.MANIFEST}: unreadable (no experiment)")
     version = manifest.get("format", 1)
-    if version > FORMAT:
+    if version > store.FORMAT:
         raise ResultsError(
             f"{folder}: written in results format {version}; this cdsim reads formats up to "
-            f"{FORMAT}: upgrade cdsim"
+            f"{store.FORMAT}: upgrade cdsim"
         )
-    all_runs = read_runs(folder)
+    all_runs = store.read_runs(folder)
     if all_runs.empty:
         raise ResultsError(f"{folder}: holds no finished runs yet")
     notes = []
@@ -199,12 +190,12 @@ def _load_batch(folder: Path) -> ResultSet:
         runs["variant"] = name
     runs.insert(1, "setting", _labels(runs, grid_keys, len(variants)))
     keep = set(runs["run_id"])
-    series = _with_setting(_read_optional(folder, "series", read_series), runs, keep)
+    series = _with_setting(store.read_detail(folder, store.SERIES_DIR), runs, keep)
     if series is not None:
         series = _add_cumulative(series)
-    members = _with_setting(read_detail(folder, MEMBERS_DIR), runs, keep)
-    pairs = _with_setting(read_detail(folder, PAIRS_DIR), runs, keep)
-    mix = _with_setting(read_detail(folder, MIX_DIR), runs, keep)
+    members = _with_setting(store.read_detail(folder, store.MEMBERS_DIR), runs, keep)
+    pairs = _with_setting(store.read_detail(folder, store.PAIRS_DIR), runs, keep)
+    mix = _with_setting(store.read_detail(folder, store.MIX_DIR), runs, keep)
     if members is None or pairs is None:
         notes.append(
             "no per-member tables in this folder (written before they were saved): "
@@ -213,6 +204,7 @@ def _load_batch(folder: Path) -> ResultSet:
     if series is None:
         notes.append("no per-step series in this folder: time-series figures are left out")
     baseline = experiment.get("baseline") or variants[0]
+    kind = "run" if manifest.get("kind") == "run" else "batch"
     info = {
         "folder": str(folder),
         "experiment": experiment,
@@ -229,7 +221,7 @@ def _load_batch(folder: Path) -> ResultSet:
     return ResultSet(
         name=name,
         question=(experiment.get("question") or "").strip(),
-        kind="batch",
+        kind=kind,
         variants=variants,
         baseline=variants[0] if baseline == "base" else baseline,
         grid_keys=grid_keys,
@@ -242,41 +234,6 @@ def _load_batch(folder: Path) -> ResultSet:
         notes=notes,
         sampled_keys=sampled_keys,
         own_metrics={k: tuple(v) for k, v in manifest.get("outcomes", {}).items()},
-    )
-
-
-def _load_run(folder: Path) -> ResultSet:
-    try:
-        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-        config = yaml.safe_load((folder / "config.yaml").read_text(encoding="utf-8")) or {}
-    except (OSError, json.JSONDecodeError, yaml.YAMLError) as err:
-        raise ResultsError(f"{folder}: unreadable run results ({err})") from None
-    name = str(config.get("name", folder.name))
-    ids = {"run_id": 0, "setting": name, "variant": name, "replication": 0}
-    runs = pd.DataFrame([{**ids, "seed": config.get("seed"), "status": "ok", **summary}])
-    tables = {}
-    for table in ("steps", "members", "pairs", "policy_mix"):
-        path = folder / f"{table}.csv"
-        tables[table] = pd.read_csv(path).assign(**ids) if path.exists() else None
-    notes = []
-    if tables["members"] is None or tables["pairs"] is None:
-        notes.append("no members.csv or pairs.csv: member and network figures are left out")
-    own = outcomes.labels((k for k in summary if k not in METRICS), config.get("outcomes") or {})
-    return ResultSet(
-        name=name,
-        question="",
-        kind="run",
-        variants=[name],
-        baseline=name,
-        grid_keys=[],
-        runs=runs,
-        series=_add_cumulative(tables["steps"]),
-        members=tables["members"],
-        pairs=tables["pairs"],
-        policy_mix=tables["policy_mix"],
-        info={"folder": str(folder), "scenario": config, "seed": config.get("seed")},
-        notes=notes,
-        own_metrics=own,
     )
 
 
@@ -376,12 +333,6 @@ def _labels(table: pd.DataFrame, grid_keys: list[str], n_variants: int) -> pd.Se
 
 def _text(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
-
-
-def _read_optional(folder: Path, name: str, reader: Any) -> pd.DataFrame | None:
-    if not any((folder / name).glob("part-*.parquet")):
-        return None
-    return reader(folder)
 
 
 def _with_setting(

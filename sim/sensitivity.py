@@ -23,6 +23,7 @@ import pandas as pd
 from sim import shipped
 from sim.batch import run_batch
 from sim.config import ConfigError, add_import_paths, load_scenario, read_yaml
+from sim.errors import InputError
 from sim.experiment import ExperimentConfig, Plan, Run, replication_seeds, with_command_line
 from sim.metrics import METRICS
 
@@ -63,7 +64,7 @@ DEFAULT_PARAMETERS = (
 )
 
 
-class SensitivityError(ConfigError):
+class SensitivityError(InputError):
     """A sensitivity analysis cannot be set up; the message says why, in one line."""
 
 

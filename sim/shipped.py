@@ -40,3 +40,16 @@ def locate(path: str | Path) -> Path:
         return path
     shipped = folder(path.parts[0]).joinpath(*path.parts[1:])
     return shipped if shipped.exists() else path
+
+
+def beside(base: Path, name: str | Path) -> Path:
+    """The file that a file in folder ``base`` names: relative to ``base`` if it is there;
+    otherwise,
+    for a name into a shipped folder (``scenarios/asean_way.yaml``), the shipped file, so an
+    experiment of one's own can build on a shipped scenario from any folder."""
+    here = base / name
+    name = Path(name)
+    if here.exists() or name.is_absolute() or not name.parts or name.parts[0] not in FOLDERS:
+        return here
+    shipped = folder(name.parts[0]).joinpath(*name.parts[1:])
+    return shipped if shipped.exists() else here

@@ -2,9 +2,10 @@
 
 An optional extra (``pip install 'cdsim[viz]'``). Start it with ``cdsim view [SCENARIO]``, or
 ``solara run app.py`` (the scenario then comes from the ``CDSIM_SCENARIO`` environment
-variable, default the ASEAN Way). The page shows the member network on its borders (members
-coloured by damage or readiness and sized by GDP, active threats marked on the member they
-hit, edges by trust or interoperability), live plots of the key measures, and a feed of the
+variable, default the ASEAN Way). The page shows the member network, at the members'
+capitals when the scenario gives them, else arranged by their borders (members coloured by
+damage or readiness and sized by GDP, active threats marked on the member they hit, edges by
+trust or interoperability), live plots of the key measures, and a feed of the
 latest events; its controls set the rule, intelligence sharing, exercises, policies, threat
 rates and the seed.
 """
@@ -24,11 +25,12 @@ from mesa.visualization import SolaraViz, make_plot_component
 from mesa.visualization.utils import update_counter
 
 from sim import shipped
-from sim.config import ConfigError, load_scenario
+from sim.config import ConfigError, Scenario, load_scenario
 from sim.model import CollectiveDefenceModel
-from sim.plots.network import border_layout
+from sim.plots.network import CROWD, border_layout, capital_layout, place_labels
 from sim.policies import registry
-from sim.rules import PRESETS
+from sim.presets import PRESETS
+from sim.vocabulary import DECISIONS, EXERCISE_KINDS, SHARING, VOTES
 
 SCENARIO_ENV = "CDSIM_SCENARIO"
 KEEP = "as in the scenario"
@@ -83,8 +85,18 @@ class ViewModel(CollectiveDefenceModel):
             self.control_error = f"These settings do not make a valid scenario: {err}"
             config = load_scenario(path)
         super().__init__(config, rng=int(seed))
-        names = [s.name for s in self.states]
-        self.positions = border_layout(names, [tuple(b.between) for b in self.config.borders])
+        self.positions = member_positions(self.config)
+
+
+def member_positions(config: Scenario) -> dict[str, np.ndarray]:
+    """Where the page draws each member: at its capital when every member has one (as the
+    network figure does), else by borders (neighbours together)."""
+    names = config.member_names
+    lat = [m.capital_lat for m in config.members]
+    lon = [m.capital_lon for m in config.members]
+    if names and all(v is not None for v in lat + lon):
+        return capital_layout(names, lat, lon)
+    return border_layout(names, [tuple(b.between) for b in config.borders])
 
 
 def view_overrides(path: str, **controls: Any) -> list[str]:
@@ -140,15 +152,13 @@ def model_params(path: str) -> dict[str, Any]:
     return {
         "scenario_file": path,
         "preset": select(f"Rule preset (scenario: {base.rules.preset})", list(PRESETS)),
-        "decision": select("Decision procedure",
-                           ["none", "consensus", "majority", "coalition", "automatic"]),
+        "decision": select("Decision procedure", list(DECISIONS)),
         "covered_threats": select("Threats the rule covers", list(COVERED)),
         "internal_affairs": select("Internal affairs", ["off limits", "open"]),
-        "intelligence_sharing": select("Intelligence sharing",
-                                       ["none", "bilateral", "subgroup", "pooled"]),
-        "exercise_kind": select("Exercise kind", ["non_combat", "combat"]),
+        "intelligence_sharing": select("Intelligence sharing", list(SHARING)),
+        "exercise_kind": select("Exercise kind", list(EXERCISE_KINDS)),
         "exercise_interval_months": select("Exercises every (months)", ["6", "12", "24", "36"]),
-        "amendment": select("Amending the rule after crises", ["none", "consensus", "majority"]),
+        "amendment": select("Amending the rule after crises", ["none", *VOTES]),
         "policy": select("Policy of every member", list(registry.registered())),
         "member_policies": {"type": "InputText", "value": "",
                             "label": "Member policies (e.g. Laos=free_rider, Myanmar=reciprocal)"},
@@ -166,7 +176,8 @@ edges_by = solara.reactive("trust")
 
 
 def network_figure(model: ViewModel, colour: str = "damage", edge: str = "trust") -> Figure:
-    """The member network now: members placed by their borders, coloured by damage (% of
+    """The member network now: members at their capitals (else placed by their borders),
+    coloured by damage (% of
     GDP) or readiness and sized by GDP; every pair a line by trust or interoperability, solid
     along a shared border; a red triangle with the number of active threats next to each
     member hit; members who left drawn hollow."""
@@ -203,7 +214,7 @@ def network_figure(model: ViewModel, colour: str = "damage", edge: str = "trust"
     cmap = colormaps["Reds" if colour == "damage" else "Greens"]
     norm = Normalize(0, max(float(values.max()), 0.1) if colour == "damage" else 1.0)
     member = np.array([s.is_member for s in model.states])
-    sizes = 60 + 900 * np.sqrt(gdp / gdp.max())
+    sizes = 60 + 900 / max(1.0, len(names) / CROWD) * np.sqrt(gdp / gdp.max())
     nodes = ax.scatter(xy[member, 0], xy[member, 1], s=sizes[member], c=values[member], cmap=cmap,
                        norm=norm, edgecolors="black", linewidths=0.6, zorder=2)  # fmt: skip
     if (~member).any():
@@ -217,9 +228,6 @@ def network_figure(model: ViewModel, colour: str = "damage", edge: str = "trust"
         ax.scatter([x + 0.07], [y + 0.07], marker="^", s=90, color="crimson", zorder=3)
         ax.annotate(str(count), (x + 0.07, y + 0.07), xytext=(6, -3), textcoords="offset points",
                     fontsize=8, color="crimson", zorder=3)  # fmt: skip
-    for name, (x, y) in zip(names, xy, strict=True):
-        ax.annotate(name, (x, y), xytext=(0, -14), textcoords="offset points", ha="center",
-                    fontsize=8)  # fmt: skip
     label = "damage so far (% of GDP)" if colour == "damage" else "readiness (0-1)"
     fig.colorbar(nodes, ax=ax, shrink=0.7, label=label)
     ax.set_title(f"Month {model.month}: members (size: GDP), active threats in red "
@@ -228,6 +236,10 @@ def network_figure(model: ViewModel, colour: str = "damage", edge: str = "trust"
     ax.set_aspect("equal")
     ax.margins(0.15)
     ax.set_axis_off()
+    fig.draw_without_rendering()  # labels last, where they overlap least
+    # below first: the threat marks sit up and to the right
+    below_first = ((0, -1), (-1, 0), (-1, -1), (1, -1), (0, 1), (1, 0), (-1, 1), (1, 1))
+    place_labels(ax, names, xy, np.sqrt(sizes) / 2, fontsize=8, spots=below_first)
     return fig
 
 

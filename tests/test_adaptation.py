@@ -8,10 +8,11 @@ import pandas as pd
 import pytest
 from helpers import ROOT, SCENARIOS, scenario
 
-from sim.batch import read_detail, run_batch
+from sim.batch import run_batch
 from sim.experiment import ExperimentConfig, load_experiment, plan
 from sim.model import CollectiveDefenceModel
 from sim.results import run
+from sim.store import read_detail
 
 ALWAYS = "amendment={tighten_on: [damage], damage_pct_gdp: 0.000001}"
 

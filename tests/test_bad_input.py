@@ -5,17 +5,18 @@ over; user code that exits is a failed run."""
 from __future__ import annotations
 
 import json
+import math
 import uuid
 
 import pytest
 from helpers import MINIMAL, SCENARIOS
 
-from sim.batch import read_runs
 from sim.cli import main
 from sim.config import MAX_DEPTH, ConfigError, load_scenario
 from sim.experiment import load_experiment
 from sim.model import CollectiveDefenceModel
 from sim.results import run
+from sim.store import read_runs
 from sim.threats import MAX_ACTIVE, RunawayError
 
 
@@ -188,15 +189,17 @@ def test_a_policy_that_exits_fails_its_run_and_the_batch_goes_on(tmp_path, write
     one_error_line(capsys, "sys.exit(7)", f"seed {seed}")
 
 
-def test_summary_json_is_strict(write, tmp_path):
+def test_the_manifest_is_strict_json(write, tmp_path):
+    """An undefined number (a metric of no event, a NaN seconds field) is null, not NaN."""
     path = write(MINIMAL)
     assert main(["run", str(path), "--out", str(tmp_path / "r")]) == 0
 
     def refuse(name):
-        raise AssertionError(f"bare {name} in summary.json")
+        raise AssertionError(f"bare {name} in manifest.json")
 
-    summary = json.loads((tmp_path / "r" / "summary.json").read_text(), parse_constant=refuse)
-    assert summary["stopped_month"] is None
+    manifest = json.loads((tmp_path / "r" / "manifest.json").read_text(), parse_constant=refuse)
+    assert manifest["kind"] == "run" and manifest["runs_ok"] == 1
+    assert math.isnan(read_runs(tmp_path / "r")["stopped_month"].iloc[0])
 
 
 def test_no_command_writes_into_a_folder_it_did_not_make(write, tmp_path, capsys):
@@ -219,7 +222,7 @@ def test_no_command_writes_into_a_folder_it_did_not_make(write, tmp_path, capsys
     run_folder = tmp_path / "one"
     assert main(["run", str(path), "--out", str(run_folder)]) == 0
     assert main([*base, "--out", str(run_folder)]) == 2  # a single run's folder
-    one_error_line(capsys, "not empty")
+    one_error_line(capsys, "results of a different experiment")
 
 
 def test_shipped_scenarios_stay_within_every_limit():
@@ -292,3 +295,30 @@ def test_resuming_after_the_users_code_changed_is_refused(tmp_path, write, capsy
     source.write_text(POLICY.replace("< 0.5", "< 0.0") + "\n# changed\n", encoding="utf-8")
     assert main([*args, "--resume"]) == 2
     one_error_line(capsys, "different experiment")
+
+
+def test_every_kind_of_bad_input_is_one_error_the_command_line_turns_into_exit_2(capsys):
+    from sim.batch import BatchError
+    from sim.discovery import DiscoveryError
+    from sim.errors import InputError
+    from sim.plots import FigureError
+    from sim.policies.registry import PolicyError
+    from sim.resultset import ResultsError
+    from sim.sensitivity import SensitivityError
+
+    kinds = (ConfigError, ResultsError, FigureError, DiscoveryError, SensitivityError,
+             BatchError, PolicyError)  # fmt: skip
+    assert all(issubclass(kind, InputError) for kind in kinds)
+    for kind in kinds:
+        assert main(["plot", "nowhere"]) == 2  # a ResultsError, from a real command
+        one_error_line(capsys, "nowhere", "no such folder")
+        with pytest.MonkeyPatch.context() as patch:
+
+            def fail(args, kind=kind):
+                raise kind(f"{kind.__name__}: first problem\nsecond problem")
+
+            patch.setattr("sim.cli.cmd_policies", fail)
+            assert main(["policies"]) == 2
+        err = capsys.readouterr().err
+        assert err.splitlines() == [f"error: {kind.__name__}: first problem",
+                                    "error: second problem"]  # fmt: skip

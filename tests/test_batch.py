@@ -13,11 +13,12 @@ import pandas as pd
 import pytest
 from helpers import ROOT, SCENARIOS
 
-from sim.batch import BatchError, read_runs, read_series, run_batch
+from sim.batch import BatchError, run_batch
 from sim.cli import main
 from sim.config import ConfigError, load_scenario
 from sim.experiment import ExperimentConfig, load_experiment, plan, replication_seeds
 from sim.metrics import METRICS
+from sim.store import read_runs, read_series
 
 
 def small_plan(replications=8, **changes):

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 
 import pandas as pd
+import pytest
 from helpers import MINIMAL, ROOT, SCENARIOS
 
 from sim.cli import main
 from sim.config import load_scenario
 from sim.metrics import METRICS
-from sim.results import run
+from sim.resultset import ResultsError, load
+from sim.store import read_detail, read_runs
 
-OUTPUTS = [
-    "config.yaml", "steps.csv", "member_steps.csv", "members.csv", "threats.csv",
-    "events.csv", "threats_by_type.csv", "summary.json",
-]  # fmt: skip
+TABLES = ["series", "member_steps", "members", "pairs", "policy_mix", "threats", "events",
+          "threats_by_type"]  # fmt: skip
+CSV_FILES = ["steps.csv", "member_steps.csv", "members.csv", "pairs.csv", "policy_mix.csv",
+             "threats.csv", "events.csv", "threats_by_type.csv", "runs.csv"]  # fmt: skip
 
 
 def test_run_prints_a_summary_and_writes_every_table(tmp_path, capsys):
@@ -28,34 +31,80 @@ def test_run_prints_a_summary_and_writes_every_table(tmp_path, capsys):
     for _group, label, _unit in METRICS.values():
         assert label in printed
     assert "Threats by type" in printed and "Aurelia" in printed or "Borealis" in printed
-    for name in OUTPUTS:
-        assert (out / name).stat().st_size > 0, name
-    steps = pd.read_csv(out / "steps.csv")
-    assert len(steps) == 25
-    events = pd.read_csv(out / "events.csv")
+    for name in TABLES:
+        assert read_detail(out, name) is not None, name
+    assert not list(out.glob("*.csv"))  # CSV only on request
+    steps = read_detail(out, "series")
+    assert len(steps) == 25 and set(steps["run_id"]) == {0}
+    events = read_detail(out, "events")
     assert {"emerged", "detected"} <= set(events["event"])
-    summary = json.loads((out / "summary.json").read_text())
-    assert set(summary) == set(METRICS)
+    runs = read_runs(out)
+    assert len(runs) == 1 and set(METRICS) <= set(runs.columns)
+    assert json.loads((out / "manifest.json").read_text())["kind"] == "run"
 
 
-def test_written_config_reruns_to_the_same_result(tmp_path):
+def test_csv_on_request_holds_the_same_tables(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["run", str(SCENARIOS / "teaching.yaml"), "--out", str(out), "--steps", "12",
+                 "--csv"]) == 0  # fmt: skip
+    for name in CSV_FILES:
+        assert (out / name).stat().st_size > 0, name
+    members = pd.read_csv(out / "members.csv")
+    assert members["damage_usd_bn"].tolist() == pytest.approx(
+        read_detail(out, "members")["damage_usd_bn"].tolist()
+    )
+
+
+def test_a_single_run_reads_like_a_batch_of_one(tmp_path, capsys):
+    """One loader for every results folder: a run's and a one-run batch's tables agree."""
+    run_dir, batch_dir = tmp_path / "run", tmp_path / "batch"
+    scenario = str(SCENARIOS / "teaching.yaml")
+    assert main(["batch", scenario, "-n", "1", "--workers", "1", "--out", str(batch_dir),
+                 "--set", "steps=18", "--no-progress"]) == 0  # fmt: skip
+    seed = str(int(read_runs(batch_dir)["seed"].iloc[0]))
+    assert main(["run", scenario, "--out", str(run_dir), "--steps", "18", "--seed", seed]) == 0
+    one, many = load(run_dir), load(batch_dir)
+    assert one.kind == "run" and many.kind == "batch"
+    assert one.variants == many.variants == ["teaching"]
+    for table in ("runs", "series", "members", "pairs", "policy_mix"):
+        a, b = getattr(one, table), getattr(many, table)
+        assert list(a.columns) == list(b.columns), table
+        numbers = [c for c in a.select_dtypes("number").columns if c != "duration_s"]
+        pd.testing.assert_frame_equal(a[numbers], b[numbers], obj=table)
+
+
+def test_written_scenario_reruns_to_the_same_result(tmp_path, capsys):
     out = tmp_path / "out"
     args = ["--steps", "30", "--seed", "99", "--set", "rules.decision=majority"]
     assert main(["run", str(SCENARIOS / "asean_way.yaml"), "--out", str(out), *args]) == 0
-    again = load_scenario(out / "config.yaml")
+    again = load_scenario(out / "scenario.yaml")
     assert again.seed == 99 and again.steps == 30 and again.rules.decision == "majority"
-    second = run(again).write(tmp_path / "again")
-    for name in OUTPUTS[1:]:
-        assert (second / name).read_bytes() == (out / name).read_bytes(), name
+    assert main(["run", str(out / "scenario.yaml"), "--out", str(tmp_path / "again")]) == 0
+    for name in TABLES:
+        first = read_detail(out, name)
+        second = read_detail(tmp_path / "again", name)
+        pd.testing.assert_frame_equal(first, second, obj=name)
+    drop = ["duration_s"]
+    pd.testing.assert_frame_equal(
+        read_runs(out).drop(columns=drop), read_runs(tmp_path / "again").drop(columns=drop)
+    )
 
 
-def test_collective_commitment_gives_a_different_outcome(tmp_path):
+def test_an_old_csv_run_folder_says_how_to_read_it(tmp_path):
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "summary.json").write_text("{}")
+    (old / "steps.csv").write_text("month\n0\n")
+    with pytest.raises(ResultsError, match="cdsim 0.2 or earlier.*cdsim run .*config.yaml"):
+        load(old)
+
+
+def test_collective_commitment_gives_a_different_outcome(tmp_path, capsys):
     a, b = tmp_path / "a", tmp_path / "b"
     assert main(["run", str(SCENARIOS / "asean_way.yaml"), "--out", str(a), "--steps", "36"]) == 0
     assert main(["run", str(SCENARIOS / "asean_way.yaml"), "--out", str(b), "--steps", "36",
                  "--set", "rules.preset=collective_commitment"]) == 0  # fmt: skip
-    sa = json.loads((a / "summary.json").read_text())
-    sb = json.loads((b / "summary.json").read_text())
+    sa, sb = read_runs(a).iloc[0], read_runs(b).iloc[0]
     assert sa["help_given"] != sb["help_given"]
 
 
@@ -67,7 +116,9 @@ def test_validate_and_policies(capsys, write):
     for name in ("committed_ally", "free_rider", "reciprocal", "self_interested",
                  "sovereignty_first"):  # fmt: skip
         assert f"{name}: " in listing
-    assert "forgiveness = 0.1: chance of cooperating with a partner who has defected" in listing
+    assert (
+        "forgiveness = 0.1 in [0, 1]: chance of cooperating with a partner who has defected"
+    ) in listing
 
 
 def test_bad_command_line_values_exit_2(capsys):
@@ -128,7 +179,7 @@ def test_a_users_own_policy_from_their_own_file(tmp_path, write, capsys):
                         "params: {amount: 0.3}}\n")  # fmt: skip
     assert main(["run", str(path), "--out", str(tmp_path / "o")]) == 0
     capsys.readouterr()
-    events = pd.read_csv(tmp_path / "o" / "events.csv")
+    events = read_detail(tmp_path / "o", "events")
     helped = events[events["event"] == "helped"]
     borders = {("Alpha", "Beta"), ("Beta", "Alpha"), ("Beta", "Gamma"), ("Gamma", "Beta")}
     assert len(helped) > 0
@@ -179,7 +230,6 @@ def test_progress_bars_only_on_a_terminal(monkeypatch):
 
 
 def test_experiment_takes_set_and_seed_from_the_command_line(tmp_path):
-    from sim.batch import read_runs
 
     path = str(ROOT / "experiments" / "free_riders.yaml")
     args = ["experiment", path, "-n", "2", "--workers", "1", "--no-progress", "--set",
@@ -190,3 +240,35 @@ def test_experiment_takes_set_and_seed_from_the_command_line(tmp_path):
 
     assert sorted(set(runs["seed"])) == sorted(replication_seeds(11, 2))
     assert (pd.read_parquet(tmp_path / "a" / "series").groupby("run_id")["month"].max() == 6).all()
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_bash_completion_completes_commands_options_and_files(tmp_path):
+    script = tmp_path / "cdsim.bash"
+    done = subprocess.run([sys.executable, "-m", "sim", "completion", "bash"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    script.write_text(done.stdout)
+
+    def complete(*words: str) -> list[str]:
+        line = " ".join(["cdsim", *words])
+        code = (f"source {script}; COMP_WORDS=(cdsim {' '.join(words)}); "
+                f"COMP_CWORD={len(words)}; COMP_LINE='{line}'; COMP_POINT={len(line)}; "
+                "_shtab_cdsim; printf '%s\\n' \"${COMPREPLY[@]}\"")  # fmt: skip
+        out = subprocess.run(["bash", "-c", code], cwd=ROOT, capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+        return out.stdout.split()
+
+    assert complete("exp") == ["experiment"]
+    assert {"--set", "--seed", "--steps"} <= set(complete("run", "--s"))
+    assert set(complete("completion", "")) == {"bash", "zsh", "tcsh"}
+    assert "scenarios/asean_way.yaml" in complete("run", "scenarios/asean_w")
+
+
+def test_completion_scripts_for_other_shells_name_every_command(capsys):
+    from sim.cli import SHELLS, build_parser
+
+    commands = build_parser()._subparsers._group_actions[0].choices
+    for shell in SHELLS:
+        assert main(["completion", shell]) == 0
+        script = capsys.readouterr().out
+        assert all(name in script for name in commands), shell

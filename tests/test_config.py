@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from helpers import MINIMAL, SCENARIOS, scenario
 
-from sim import rules
+from sim import presets
 from sim.cli import main
 from sim.config import ConfigError, load_scenario
 
@@ -43,7 +45,7 @@ def test_nato_has_32_members_and_a_connected_border_network():
 def test_preset_fills_knobs_and_a_knob_overrides_the_preset(write):
     path = write(MINIMAL + "rules: {preset: collective_commitment, decision: majority}\n")
     config = load_scenario(path)
-    expected = rules.PRESETS["collective_commitment"]
+    expected = presets.PRESETS["collective_commitment"]
     assert config.rules.decision == "majority"
     assert config.rules.allowed_help == expected["allowed_help"]
     assert config.rules.obligated is expected["obligated"]
@@ -95,7 +97,7 @@ BAD_INPUTS = [
     (MINIMAL + "default_policy: {name: reciprocal, params: {forgivness: 0.3}}\n",
      ["no parameter 'forgivness'", "did you mean 'forgiveness'"]),
     (MINIMAL + "default_policy: {name: reciprocal, params: {forgiveness: 3}}\n",
-     ["forgiveness", "[0.0, 1.0]"]),
+     ["forgiveness", "[0, 1]"]),
     (MINIMAL + "  - {between: [Gamma, Deltaa], kind: land}\n",
      ["borders[2].between[1]", "unknown border partner 'Deltaa'"]),
     (MINIMAL + "rules: {preset: non_interventoin}\n",
@@ -220,3 +222,42 @@ def test_the_teaching_template_writes_out_every_default():
         assert getattr(adversary, field) == defaults[field].default, field
     for kind, mode in adversary.modes.items():
         assert mode.model_dump() == config.ModeConfig(**config.DEFAULT_MODES[kind]).model_dump()
+
+
+def test_an_experiment_anywhere_can_build_on_a_shipped_scenario(tmp_path, monkeypatch):
+    """``scenario: scenarios/...`` in one's own experiment file finds the shipped scenario
+    when no such file sits beside the experiment; one that does sit there wins."""
+    from sim import shipped
+    from sim.experiment import load_experiment
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "e.yaml").write_text("name: e\nscenario: scenarios/teaching.yaml\n")
+    found = Path(load_experiment(tmp_path / "e.yaml").scenario)
+    assert found == (shipped.folder("scenarios") / "teaching.yaml").resolve()
+    own = tmp_path / "scenarios" / "teaching.yaml"
+    own.parent.mkdir()
+    own.write_text((shipped.folder("scenarios") / "teaching.yaml").read_text())
+    assert Path(load_experiment(tmp_path / "e.yaml").scenario) == own.resolve()
+
+
+def test_each_list_of_allowed_values_is_declared_once_and_used_everywhere():
+    """The schema, the model and the presets agree with sim.vocabulary: a value added there
+    is accepted by the schema and must be handled by the model."""
+    from sim import rules, vocabulary
+    from sim.config import ExercisesConfig, RulesConfig
+
+    assert set(rules.COMMITMENT_LEVEL) == set(vocabulary.DECISIONS)
+    for decision in vocabulary.DECISIONS:
+        rules.group_acts(decision, [True, False])  # no decision the model cannot take
+        assert RulesConfig.model_validate({"decision": decision}).decision == decision
+    for sharing in vocabulary.SHARING:
+        assert RulesConfig.model_validate({"intelligence_sharing": sharing})
+    for kind in vocabulary.EXERCISE_KINDS:
+        assert ExercisesConfig.model_validate({"kind": kind}).kind == kind
+    with pytest.raises(ValueError, match="consensus"):
+        RulesConfig.model_validate({"decision": "unanimity"})
+    for preset in presets.PRESETS.values():
+        assert preset["decision"] in vocabulary.DECISIONS
+        assert preset["intelligence_sharing"] in vocabulary.SHARING
+        assert set(preset["allowed_help"]) <= set(vocabulary.HELP)
+        assert set(preset["exercise_kinds"]) <= set(vocabulary.EXERCISE_KINDS)

@@ -12,8 +12,8 @@ from helpers import ROOT
 
 from sim import discovery
 from sim.cli import main
-from sim.config import ConfigError
 from sim.discovery import DiscoveryError
+from sim.errors import InputError
 from sim.resultset import ResultSet
 
 SMALL_SWEEP = ROOT / "tests" / "data" / "small_sweep"
@@ -103,7 +103,7 @@ def test_unpaired_expression_labels_runs_and_may_use_variant_as_input(paired_run
     ],
 )
 def test_bad_outcomes_and_inputs_say_why_in_one_line(paired_runs, outcome, inputs, message):
-    with pytest.raises(ConfigError, match=None) as caught:
+    with pytest.raises(InputError, match=None) as caught:
         discovery.cases(result_set(paired_runs), outcome, inputs)
     text = str(caught.value)
     assert message in text and "\n" not in text

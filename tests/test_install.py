@@ -59,7 +59,8 @@ def test_the_installed_command_runs_its_defaults_from_an_empty_folder(installed)
     _, _, empty = installed
     done = cdsim(installed, "run", "--steps", "12", "--out", "one")
     assert done.returncode == 0, done.stderr
-    assert (empty / "one" / "summary.json").exists()
+    assert (empty / "one" / "runs.parquet").exists()
+    assert (empty / "one" / "scenario.yaml").exists()
     for args in (["validate"], ["validate", "scenarios/nato.yaml"], ["policies"],
                  ["run", "scenarios/teaching.yaml", "--steps", "3", "--out", "two"]):  # fmt: skip
         done = cdsim(installed, *args)

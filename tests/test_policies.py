@@ -360,3 +360,43 @@ def test_registry_errors_are_clear():
 def test_contribution_rejects_out_of_range_effort():
     with pytest.raises(ValueError, match="military"):
         Contribution(True, military=1.5)
+
+
+def test_every_numeric_parameter_declares_its_range_and_is_held_to_it():
+    """Ranges are declared once, in the parameters' types; out of range is refused, naming
+    the parameter, and the ends of the range are accepted."""
+    from sim.policies import registry
+    from sim.policies.base import parameter_ranges
+
+    for name, cls in registry.registered().items():
+        ranges = parameter_ranges(cls)
+        numeric = [k for k, v in cls.parameters().items()
+                   if isinstance(v, float) and not isinstance(v, bool)]  # fmt: skip
+        assert sorted(ranges) == sorted(numeric), name
+        for key, (low, high) in ranges.items():
+            cls(**{key: low})
+            cls(**{key: high})
+            for bad in (low - 0.01, high + 0.01, float("nan"), "0.5"):
+                with pytest.raises(ValueError, match=f"parameter '{key}' must be a number in"):
+                    cls(**{key: bad})
+
+
+def test_a_users_policy_declares_ranges_the_same_way(tmp_path, monkeypatch):
+    (tmp_path / "ranged_policy.py").write_text(
+        "from __future__ import annotations\n"
+        "from dataclasses import dataclass\n"
+        "from sim.policies import Policy, Share, between\n\n"
+        "@dataclass(frozen=True)\n"
+        "class Ranged(Policy):\n"
+        "    name = 'ranged'\n"
+        "    description = 'x'\n"
+        "    amount: Share = 0.5\n"
+        "    ratio: between(1.0, 5.0) = 2.0\n"
+        "    label: str = 'free text'\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    from ranged_policy import Ranged
+
+    assert Ranged(amount=1, ratio=5.0).amount == 1
+    with pytest.raises(ValueError, match=r"'ratio' must be a number in \[1, 5\], got 0.5"):
+        Ranged(ratio=0.5)

@@ -19,10 +19,11 @@ import pandas as pd
 import pytest
 from helpers import MINIMAL, ROOT
 
-from sim.batch import read_runs, read_series, run_batch
+from sim.batch import run_batch
 from sim.cli import main
 from sim.experiment import load_experiment, plan
 from sim.policies import NO_HELP, Contribution, Policy, registry
+from sim.store import read_runs, read_series
 from sim.testing import ContractError, check_policy, policy_spec
 
 DOCS = ROOT / "docs" / "policies.md"
@@ -382,7 +383,7 @@ def test_the_tutorial_commands_work_as_written(tmp_path, monkeypatch, capsys):
             assert args[0] == "cdsim"
             assert main(args[1:]) == 0, f"{line}\n{capsys.readouterr().err}"
     results = tmp_path / "results"
-    assert (results / "tutorial-run" / "summary.json").exists()
+    assert len(read_runs(results / "tutorial-run")) == 1
     runs = pd.read_parquet(results / "tutorial" / "runs.parquet")
     assert set(runs["variant"]) == {"reciprocal", "committed_ally", "neighbours_first"}
     assert (runs["status"] == "ok").all()

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.config import ConfigError
+from sim.errors import InputError
 from sim.metrics import METRICS, SERIES
 from sim.plots import adaptation, outcomes, series, style
 from sim.plots import members as member_plots
@@ -24,7 +24,7 @@ from sim.resultset import ResultSet
 KINDS = ("series", "distributions", "differences", "sweep", "members", "network", "adaptation")
 
 
-class FigureError(ConfigError):
+class FigureError(InputError):
     """Figures were asked for that cannot be made (unknown metric, kind or option)."""
 
 

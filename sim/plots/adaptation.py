@@ -12,7 +12,7 @@ from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
 from sim.plots import style
-from sim.rules import SPECTRUM
+from sim.presets import SPECTRUM
 
 #: A colour per preset, from the least to the most committed (a sequential map).
 RULE_COLOURS = {

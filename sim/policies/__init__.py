@@ -1,6 +1,7 @@
 """Member-state policies: one interface per decision, a registry of named classes.
 
-Write a policy as a frozen dataclass subclassing :class:`Policy`; register it with
+Write a policy as a frozen dataclass subclassing :class:`Policy`, its parameters' ranges
+declared in their types (:data:`Share`, :data:`PctGdp`, :func:`between`); register it with
 :func:`register` to name it in scenarios, or name it as ``module:Class`` without registering.
 Subclass :class:`Wrapper` to change one decision of another policy. Check a policy with
 :func:`sim.testing.check_policy`; docs/policies.md has the whole guide.
@@ -14,15 +15,18 @@ from sim.policies.base import (
     Contribution,
     ExerciseContext,
     LearnContext,
+    PctGdp,
     PeerView,
     Policy,
     RequestContext,
     ResponseContext,
     SelfView,
+    Share,
     ShareAllContext,
     ShareContext,
     ThreatView,
     VoteContext,
+    between,
     effort,
 )
 from sim.policies.combinators import ShareWithin, Wrapper
@@ -35,18 +39,21 @@ __all__ = [
     "Contribution",
     "ExerciseContext",
     "LearnContext",
+    "PctGdp",
     "PeerView",
     "Policy",
     "PolicyError",
     "RequestContext",
     "ResponseContext",
     "SelfView",
+    "Share",
     "ShareAllContext",
     "ShareContext",
     "ShareWithin",
     "ThreatView",
     "VoteContext",
     "Wrapper",
+    "between",
     "effort",
     "make",
     "register",

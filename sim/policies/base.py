@@ -32,12 +32,15 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Annotated, Any, ClassVar
 
+import annotated_types
 import numpy as np
+from pydantic import Field, TypeAdapter, ValidationError
 
 DECISIONS = ("share", "exercise", "respond", "budget", "vote", "learn")
 
@@ -514,6 +517,12 @@ class Policy:
     description: ClassVar[str] = ""
     decisions: ClassVar[tuple[str, ...]] = DECISIONS
 
+    def __post_init__(self) -> None:
+        """Check every parameter against the range its annotation declares (:data:`Share`,
+        :data:`PctGdp`, :func:`between`); a subclass with its own ``__post_init__`` calls
+        ``super().__post_init__()``."""
+        check_parameters(self)
+
     def share(self, ctx: ShareContext) -> bool:
         """Share this month's intelligence with ``ctx.partner``?"""
         return True
@@ -664,8 +673,64 @@ def effort(ctx: ResponseContext, amount: float) -> Contribution:
     return Contribution(support=True, military=military, non_military=civil)
 
 
-def check_range(obj: object, name: str, low: float = 0.0, high: float = 1.0) -> None:
-    """Raise ValueError naming the parameter when ``low <= value <= high`` fails."""
-    value = getattr(obj, name)
-    if not isinstance(value, int | float) or math.isnan(value) or not low <= value <= high:
-        raise ValueError(f"parameter {name!r} must be in [{low}, {high}], got {value!r}")
+def between(low: float, high: float) -> Any:
+    """A parameter's type: a finite number in ``[low, high]`` (declared once, checked when
+    the policy is made, shown in ``cdsim policies``)."""
+    return Annotated[float, Field(ge=low, le=high, allow_inf_nan=False)]
+
+
+#: A share, probability or fraction, in [0, 1].
+Share = between(0.0, 1.0)
+#: A share of GDP in per cent, in [0, 100].
+PctGdp = between(0.0, 100.0)
+
+
+def parameter_ranges(cls: type) -> dict[str, tuple[float, float]]:
+    """The declared range of each parameter of a policy class that declares one."""
+    return {name: (low, high) for name, (_, low, high) in _checks(cls).items()}
+
+
+def check_parameters(policy: object) -> None:
+    """Raise ValueError naming the first parameter outside its declared range."""
+    for name, (adapter, low, high) in _checks(type(policy)).items():
+        value = getattr(policy, name)
+        try:
+            adapter.validate_python(value, strict=True)
+        except ValidationError:
+            raise ValueError(
+                f"parameter {name!r} must be a number in [{low:g}, {high:g}], got {value!r}"
+            ) from None
+
+
+@functools.cache
+def _checks(cls: type) -> dict[str, tuple[TypeAdapter, float, float]]:
+    if not dataclasses.is_dataclass(cls):
+        return {}
+    found = {}
+    for field in dataclasses.fields(cls):
+        hint = _hint(cls, field)
+        low = high = None
+        for meta in getattr(hint, "__metadata__", ()):
+            for bound in getattr(meta, "metadata", [meta]):
+                if isinstance(bound, annotated_types.Ge):
+                    low = float(bound.ge)
+                elif isinstance(bound, annotated_types.Le):
+                    high = float(bound.le)
+        if low is not None and high is not None:
+            found[field.name] = (TypeAdapter(hint), low, high)
+    return found
+
+
+def _hint(cls: type, field: dataclasses.Field) -> Any:
+    """A field's annotation, evaluated in the module that wrote it (None if it cannot be:
+    e.g. a name imported only for type checkers, which then declares no range)."""
+    if not isinstance(field.type, str):
+        return field.type
+    for klass in cls.__mro__:
+        if field.name in vars(klass).get("__annotations__", {}):
+            module = sys.modules.get(klass.__module__)
+            try:
+                return eval(field.type, vars(module) if module else {})  # noqa: S307
+            except Exception:  # noqa: BLE001  (an annotation for type checkers only)
+                return None
+    return None

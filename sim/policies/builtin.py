@@ -15,13 +15,15 @@ from sim.policies.base import (
     Contribution,
     ExerciseContext,
     LearnContext,
+    PctGdp,
     Policy,
     RequestContext,
     ResponseContext,
+    Share,
     ShareAllContext,
     ShareContext,
     VoteContext,
-    check_range,
+    between,
     effort,
     share_many,
 )
@@ -43,21 +45,16 @@ class CommittedAlly(Policy):
     converges on NATO's 2 % of GDP guideline (Wales Summit, 2014) whatever its allies do.
 
     Parameters:
-        effort: share of its power committed to a partner's threat, in [0, 1].
+        effort: share of its power committed to a partner's threat.
         target_pct_gdp: defence spending it converges on, % of GDP.
-        adjust: fraction of the gap to the target closed each year, in [0, 1].
+        adjust: fraction of the gap to the target closed each year.
     """
 
     name = "committed_ally"
     description = "shares, trains and helps whenever asked; spends towards 2 % of GDP"
-    effort: float = 0.5
-    target_pct_gdp: float = 2.0
-    adjust: float = 0.3
-
-    def __post_init__(self) -> None:
-        check_range(self, "effort")
-        check_range(self, "target_pct_gdp", 0.0, 100.0)
-        check_range(self, "adjust")
+    effort: Share = 0.5
+    target_pct_gdp: PctGdp = 2.0
+    adjust: Share = 0.3
 
     def respond(self, ctx: ResponseContext) -> Contribution:
         return effort(ctx, self.effort)
@@ -86,25 +83,20 @@ class FreeRider(Policy):
     exercises, contributes a token, and cuts its budget as far as allies can be counted on.
 
     Parameters:
-        token: share of its power it contributes when it helps, in [0, 1].
-        share_probability: chance it passes intelligence to a partner in a month, in [0, 1].
-        join_probability: chance it joins an exercise, in [0, 1].
+        token: share of its power it contributes when it helps.
+        share_probability: chance it passes intelligence to a partner in a month.
+        join_probability: chance it joins an exercise.
         floor_pct_gdp: the lowest defence spending it goes to, % of GDP.
         cut: fraction of the way to the floor it cuts each year, times expected support.
     """
 
     name = "free_rider"
     description = "asks and votes yes, but shares, trains, helps and spends as little as it can"
-    token: float = 0.0
-    share_probability: float = 0.2
-    join_probability: float = 0.3
-    floor_pct_gdp: float = 0.5
-    cut: float = 0.5
-
-    def __post_init__(self) -> None:
-        for name in ("token", "share_probability", "join_probability", "cut"):
-            check_range(self, name)
-        check_range(self, "floor_pct_gdp", 0.0, 100.0)
+    token: Share = 0.0
+    share_probability: Share = 0.2
+    join_probability: Share = 0.3
+    floor_pct_gdp: PctGdp = 0.5
+    cut: Share = 0.5
 
     def share(self, ctx: ShareContext) -> bool:
         return bool(ctx.rng.random() < self.share_probability)
@@ -145,22 +137,18 @@ class Reciprocal(Policy):
     which breaks echoes of mutual defection (generous tit for tat, Nowak and Sigmund 1992).
 
     Parameters:
-        effort: share of its power committed when it helps, in [0, 1].
+        effort: share of its power committed when it helps.
         trust_to_open: trust above which it shares with a partner who has not shared yet.
-        forgiveness: chance of cooperating with a partner who has defected, in [0, 1].
-        adjust: fraction of the gap to allies' mean spending closed each year, in [0, 1].
+        forgiveness: chance of cooperating with a partner who has defected.
+        adjust: fraction of the gap to allies' mean spending closed each year.
     """
 
     name = "reciprocal"
     description = "tit for tat: shares with and helps those who shared with and helped it"
-    effort: float = 0.5
-    trust_to_open: float = 0.5
-    forgiveness: float = 0.1
-    adjust: float = 0.3
-
-    def __post_init__(self) -> None:
-        for name in ("effort", "trust_to_open", "forgiveness", "adjust"):
-            check_range(self, name)
+    effort: Share = 0.5
+    trust_to_open: Share = 0.5
+    forgiveness: Share = 0.1
+    adjust: Share = 0.3
 
     def share(self, ctx: ShareContext) -> bool:
         me = ctx.me
@@ -231,14 +219,14 @@ class SelfInterested(Policy):
     part of what it wants is a larger share of a small economy than of a large one.
 
     Parameters:
-        effort: share of its power committed at full stake, in [0, 1].
-        stake_threshold: smallest stake at which it helps unbound, in [0, 1].
-        obligated_minimum: the token it gives when bound and its stake is low, in [0, 1].
+        effort: share of its power committed at full stake.
+        stake_threshold: smallest stake at which it helps unbound.
+        obligated_minimum: the token it gives when bound and its stake is low.
         ally_substitution: share of the allies' expected capability it counts as its own.
         public_share: share of its wanted capability that allies' forces can replace.
         protection_pct_gdp: the capability it wants, as steady-state spending in % of GDP.
         damage_sensitivity: how much each 1 % of GDP of damage last year raises that want.
-        adjust: fraction of the gap to the desired spending closed each year, in [0, 1].
+        adjust: fraction of the gap to the desired spending closed each year.
         entrapment_veto: whether it votes against confronting an outside power that does
             not threaten it over a member it does not border.
         scale_economies: how much smaller a share of GDP a larger state needs for a deterrent
@@ -248,30 +236,16 @@ class SelfInterested(Policy):
 
     name = "self_interested"
     description = "helps when the threat is near or may spill over; buys only what it needs"
-    effort: float = 0.6
-    stake_threshold: float = 0.2
-    obligated_minimum: float = 0.1
-    ally_substitution: float = 0.5
-    public_share: float = 0.5
-    protection_pct_gdp: float = 1.5
-    damage_sensitivity: float = 0.2
-    adjust: float = 0.3
+    effort: Share = 0.6
+    stake_threshold: Share = 0.2
+    obligated_minimum: Share = 0.1
+    ally_substitution: Share = 0.5
+    public_share: Share = 0.5
+    protection_pct_gdp: PctGdp = 1.5
+    damage_sensitivity: between(0.0, 100.0) = 0.2
+    adjust: Share = 0.3
     entrapment_veto: bool = True
-    scale_economies: float = 0.03
-
-    def __post_init__(self) -> None:
-        check_range(self, "scale_economies", 0.0, 1.0)
-        for name in (
-            "effort",
-            "stake_threshold",
-            "obligated_minimum",
-            "ally_substitution",
-            "public_share",
-            "adjust",
-        ):
-            check_range(self, name)
-        check_range(self, "protection_pct_gdp", 0.0, 100.0)
-        check_range(self, "damage_sensitivity", 0.0, 100.0)
+    scale_economies: Share = 0.03
 
     def stake(self, ctx: ResponseContext) -> float:
         """How much countering this threat is worth to the deciding member, in [0, 1]."""
@@ -357,30 +331,23 @@ class SovereigntyFirst(Policy):
     allies provide.
 
     Parameters:
-        effort: share of its civil capacity offered, in [0, 1].
-        trust_to_share: trust above which it shares outside its sub-group, in [0, 1].
+        effort: share of its civil capacity offered.
+        trust_to_share: trust above which it shares outside its sub-group.
         overwhelmed_ratio: it asks for help only when its own means would need this many times
             the planning horizon to end the threat (or could never end it).
         base_pct_gdp: its defence spending when unthreatened, % of GDP.
         damage_sensitivity: rise in spending per 1 % of GDP of damage last year.
-        adjust: fraction of the gap closed each year, in [0, 1].
+        adjust: fraction of the gap closed each year.
     """
 
     name = "sovereignty_first"
     description = "non-interference: civil help only, vetoes action in internal affairs"
-    effort: float = 0.4
-    trust_to_share: float = 0.7
-    overwhelmed_ratio: float = 2.0
-    base_pct_gdp: float = 1.5
-    damage_sensitivity: float = 0.5
-    adjust: float = 0.2
-
-    def __post_init__(self) -> None:
-        for name in ("effort", "trust_to_share", "adjust"):
-            check_range(self, name)
-        check_range(self, "overwhelmed_ratio", 0.0, 1000.0)
-        check_range(self, "base_pct_gdp", 0.0, 100.0)
-        check_range(self, "damage_sensitivity", 0.0, 100.0)
+    effort: Share = 0.4
+    trust_to_share: Share = 0.7
+    overwhelmed_ratio: between(0.0, 1000.0) = 2.0
+    base_pct_gdp: PctGdp = 1.5
+    damage_sensitivity: between(0.0, 100.0) = 0.5
+    adjust: Share = 0.2
 
     def share(self, ctx: ShareContext) -> bool:
         me = ctx.me
@@ -441,7 +408,7 @@ class Adaptive(Policy):
 
     Parameters:
         start: the behaviour it follows at first (a registered policy's name).
-        trust_to_imitate: it imitates only members it trusts at least this much, in [0, 1].
+        trust_to_imitate: it imitates only members it trusts at least this much.
         margin: how much lower (damage plus costs, % of GDP a year) another member's losses
             must be for it to be imitated.
     """
@@ -449,12 +416,11 @@ class Adaptive(Policy):
     name = "adaptive"
     description = "follows a behaviour; once a year imitates the better-off member it trusts most"
     start: str = "self_interested"
-    trust_to_imitate: float = 0.5
-    margin: float = 0.2
+    trust_to_imitate: Share = 0.5
+    margin: PctGdp = 0.2
 
     def __post_init__(self) -> None:
-        check_range(self, "trust_to_imitate")
-        check_range(self, "margin", 0.0, 100.0)
+        super().__post_init__()
         if self.start == self.name or self.start not in registered():
             known = ", ".join(n for n in registered() if n != self.name)
             raise ValueError(f"parameter 'start' must name a registered policy ({known})")

@@ -19,12 +19,13 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from sim import usercode
+from sim.errors import InputError
 from sim.policies.base import DECISION_METHODS, Policy
 
 _REGISTRY: dict[str, type[Policy]] = {}
 
 
-class PolicyError(ValueError):
+class PolicyError(InputError, ValueError):
     """A policy name, class or parameter is not usable; the message says why."""
 
 

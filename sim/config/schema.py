@@ -1,31 +1,27 @@
-"""Scenario files: YAML -> validated, frozen :class:`Scenario`.
-
-Loading runs in this order: read the YAML; merge the data files it names (``data:``
-section, CSV paths relative to the scenario file) into ``members``, ``borders`` and members'
-``exposure``; apply ``--set key=value`` overrides; fill the rule preset; validate everything.
-Every failure raises :class:`ConfigError` with one line naming the file and the field.
+"""The scenario schema: every field of a scenario, its type, range and default, as pydantic
+models; a validated :class:`Scenario` is frozen.
 
 Units: money in current US$ billion, defence spending in % of GDP, time in months, rates
 "per month" unless a field says "per year"; trust, readiness and similar shares in [0, 1].
+Lists of allowed values come from :mod:`sim.vocabulary`, rule presets from
+:mod:`sim.presets`. Reading files is :mod:`sim.config.loading`'s business, ``--set``
+:mod:`sim.config.overrides`'.
 """
 
 from __future__ import annotations
 
-import csv
 import difflib
-import io
 import math
-import sys
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim import outcomes, rules, shipped
+from sim import outcomes, presets
+from sim.errors import InputError
 from sim.policies import registry
 from sim.recorder import COUNTERS, STATE
+from sim.vocabulary import Decision, ExerciseKind, Help, Sharing, Trigger, Vote
 
 #: Bounds the model's arithmetic needs (docs/scenarios.md, "Limits"): far beyond any real
 #: figure, they keep a typo like 1e308 from overflowing a run.
@@ -60,12 +56,14 @@ THREAT_TYPES = (
 )
 
 
-class ConfigError(Exception):
-    """A scenario cannot be used; ``str(err)`` is one line naming the file and the field."""
+class ConfigError(InputError):
+    """A scenario or experiment cannot be used; ``str(err)`` names the file and the field,
+    one problem per line."""
 
 
-class _FieldError(Exception):
-    """Raised inside validators to report a precise location (not wrapped by pydantic)."""
+class FieldError(Exception):
+    """A problem at a precise location of a scenario, raised inside validators and loaders
+    (pydantic does not wrap it) and turned into a :class:`ConfigError` naming the file."""
 
     def __init__(self, loc: tuple[str | int, ...], msg: str):
         super().__init__(msg)
@@ -227,6 +225,20 @@ class MemberConfig(_Config):
     policy: PolicySpec | None = None  # None: the scenario's default_policy (or policy_mix)
     joins_month: Annotated[int, Field(ge=0)] | None = None  # outside the group until then
     sources: dict[str, str] = Field(default_factory=dict)  # provenance of the figures
+    # Where its capital is (decimal degrees, WGS84), both or neither: only figures use it
+    capital_lat: Annotated[float, Field(ge=-90.0, le=90.0)] | None = None
+    capital_lon: Annotated[float, Field(ge=-180.0, le=180.0)] | None = None
+
+    @model_validator(mode="after")
+    def _capital_both_or_neither(self) -> MemberConfig:
+        if (self.capital_lat is None) != (self.capital_lon is None):
+            given, missing = (
+                ("capital_lat", "capital_lon")
+                if self.capital_lon is None
+                else ("capital_lon", "capital_lat")
+            )
+            raise ValueError(f"{missing} is missing: give it with {given}, or neither")
+        return self
 
 
 class BorderConfig(_Config):
@@ -249,16 +261,16 @@ class RulesConfig(_Config):
     """The group's rule, knob by knob; ``preset`` fills every knob not given."""
 
     preset: str = "non_intervention"
-    decision: Literal["none", "consensus", "majority", "coalition", "automatic"]
+    decision: Decision
     requires_request: bool  # help only when the member hit asks (else also once overt)
     covered_threats: list[str] | Literal["all"]  # threat types the collective mechanism covers
     internal_affairs_off_limits: bool  # no collective help for a host's internal affairs
-    allowed_help: list[Literal["military", "non_military"]]
+    allowed_help: list[Help]
     obligated: bool  # once the group acts, members who give nothing abandon the host
     mutual_defence: bool  # an outside power's armed attack on one is an attack on all
-    intelligence_sharing: Literal["none", "bilateral", "subgroup", "pooled"]
+    intelligence_sharing: Sharing
     sharing_group: list[str] = Field(default_factory=list)  # members of the sub-group
-    exercise_kinds: list[Literal["combat", "non_combat"]]
+    exercise_kinds: list[ExerciseKind]
     withdrawal_allowed: bool
 
     @model_validator(mode="before")
@@ -269,14 +281,14 @@ class RulesConfig(_Config):
         if not isinstance(data, Mapping):
             return data
         name = data.get("preset", "non_intervention")
-        if name not in rules.PRESETS:
-            close = difflib.get_close_matches(str(name), list(rules.PRESETS), n=1)
+        if name not in presets.PRESETS:
+            close = difflib.get_close_matches(str(name), list(presets.PRESETS), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise _FieldError(
+            raise FieldError(
                 ("rules", "preset"),
-                f"unknown preset {name!r}{hint} (known: {', '.join(rules.PRESETS)})",
+                f"unknown preset {name!r}{hint} (known: {', '.join(presets.PRESETS)})",
             )
-        return {**rules.PRESETS[name], **data, "preset": name}
+        return {**presets.PRESETS[name], **data, "preset": name}
 
     def covers(self, threat_type: str) -> bool:
         """Whether the collective mechanism covers ``threat_type``."""
@@ -299,7 +311,7 @@ class ExercisesConfig(_Config):
     """Joint exercises, held on a schedule (ASEX, Cobra Gold...)."""
 
     interval_months: Months = 12
-    kind: Literal["combat", "non_combat"] = "non_combat"  # downgraded if the rule forbids it
+    kind: ExerciseKind = "non_combat"  # downgraded if the rule forbids it
     cost_share: Share = 0.02  # each participant's cost, share of its annual defence budget
     readiness_gain: Share = 0.15  # share of the gap to full readiness closed
     interoperability_gain: Share = 0.08  # share of the gap closed, per participating pair
@@ -425,11 +437,6 @@ class AdversaryConfig(_Config):
         return self.defence_budget_usd_bn * self.reach
 
 
-TRIGGERS = ("armed_attack", "challenge", "damage", "abandonment", "entrapment")
-Trigger = Literal["armed_attack", "challenge", "damage", "abandonment", "entrapment"]
-Vote = Literal["consensus", "majority"]
-
-
 class AmendmentConfig(_Config):
     """How the group may amend its rule (docs/ODD.md, 7.14). At each ministers' meeting, if a
     trigger has fired since the last one, the group votes on one notch along the spectrum of
@@ -453,14 +460,14 @@ class AmendmentConfig(_Config):
     def _knobs(self) -> AmendmentConfig:
         for key in self.knobs:
             if key == "preset":
-                raise _FieldError(
+                raise FieldError(
                     ("amendment", "knobs", key),
                     "the preset is not a knob: amendments without knobs move it one notch",
                 )
             if key not in RulesConfig.model_fields:
                 close = difflib.get_close_matches(key, list(RulesConfig.model_fields), n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
-                raise _FieldError(("amendment", "knobs", key), f"unknown rule knob{hint}")
+                raise FieldError(("amendment", "knobs", key), f"unknown rule knob{hint}")
         both = set(self.tighten_on) & set(self.loosen_on)
         if both:
             raise ValueError(f"{sorted(both)[0]!r} cannot both tighten and loosen the rule")
@@ -493,7 +500,7 @@ def check_finite(data: Any, loc: tuple[str | int, ...] = ()) -> None:
     while stack:
         where, value = stack.pop()
         if isinstance(value, float) and not math.isfinite(value):
-            raise _FieldError(where or ("value",), f"{value} is not a finite number")
+            raise FieldError(where or ("value",), f"{value} is not a finite number")
         if isinstance(value, Mapping):
             stack += [((*where, k), v) for k, v in value.items()]
         elif isinstance(value, list | tuple):
@@ -523,7 +530,7 @@ def finite_error(data: Any) -> str | None:
     """Where nested data holds an infinite or NaN number, and what (None if nowhere)."""
     try:
         check_finite(data)
-    except _FieldError as err:
+    except FieldError as err:
         return f"{'.'.join(str(part) for part in err.loc)}: {err.msg}"
     return None
 
@@ -598,7 +605,7 @@ class Scenario(_Config):
                 if missing:  # most likely a typo of a known type: do not invent a new one
                     close = difflib.get_close_matches(str(key), list(DEFAULT_THREATS), n=1)
                     hint = f"did you mean {close[0]!r}? " if close else ""
-                    raise _FieldError(
+                    raise FieldError(
                         ("threats", key),
                         f"unknown threat type; {hint}(a new type must set every field; "
                         f"missing: {', '.join(missing)})",
@@ -610,16 +617,16 @@ class Scenario(_Config):
     def _user_code(self) -> Scenario:
         for name, spec in self.outcomes.items():
             if not outcomes.NAME.match(name):
-                raise _FieldError(("outcomes", name), "a name of letters, digits and _")
+                raise FieldError(("outcomes", name), "a name of letters, digits and _")
             try:
                 outcomes.load_function(spec.function)
             except ValueError as err:
-                raise _FieldError(("outcomes", name, "function"), str(err)) from None
+                raise FieldError(("outcomes", name, "function"), str(err)) from None
         if self.stop_when is not None:
             try:
                 outcomes.StopCondition(self.stop_when, STEP_COLUMNS)
             except ValueError as err:
-                raise _FieldError(("stop_when",), str(err)) from None
+                raise FieldError(("stop_when",), str(err)) from None
         return self
 
     @model_validator(mode="after")
@@ -628,45 +635,45 @@ class Scenario(_Config):
         seen: set[str] = set()
         for i, name in enumerate(names):
             if name in seen:
-                raise _FieldError(("members", i, "name"), f"duplicate member {name!r}")
+                raise FieldError(("members", i, "name"), f"duplicate member {name!r}")
             seen.add(name)
         for i, member in enumerate(self.members):
             for threat in member.exposure:
-                _known(threat, self.threats, ("members", i, "exposure", threat), "threat type")
+                check_known(threat, self.threats, ("members", i, "exposure", threat), "threat type")
             for kind, threat in self.threats.items():
                 rate = threat.rate * member.exposure.get(kind, 1.0)
                 if rate > MAX_RATE:
-                    raise _FieldError(
+                    raise FieldError(
                         ("members", i, "exposure", kind),
                         f"rate x exposure is {rate:g} {kind} threats a year; at most {MAX_RATE:g}",
                     )
         pairs: set[frozenset[str]] = set()
         for i, border in enumerate(self.borders):
             for j, name in enumerate(border.between):
-                _known(name, names, ("borders", i, "between", j), "border partner")
+                check_known(name, names, ("borders", i, "between", j), "border partner")
             if border.between[0] == border.between[1]:
-                raise _FieldError(("borders", i, "between"), "a member cannot border itself")
+                raise FieldError(("borders", i, "between"), "a member cannot border itself")
             pair = frozenset(border.between)
             if pair in pairs:
-                raise _FieldError(("borders", i, "between"), "this border is listed twice")
+                raise FieldError(("borders", i, "between"), "this border is listed twice")
             pairs.add(pair)
         for i, pair in enumerate(self.relations.pairs):
             for j, name in enumerate(pair.between):
-                _known(name, names, ("relations", "pairs", i, "between", j), "member")
+                check_known(name, names, ("relations", "pairs", i, "between", j), "member")
         _check_rule(self.rules, names, self.threats, ("rules",))
         adversaries: set[str] = set()
         for i, adversary in enumerate(self.adversaries):
             if adversary.name in adversaries or adversary.name in seen:
-                raise _FieldError(
+                raise FieldError(
                     ("adversaries", i, "name"), f"{adversary.name!r} is already a name here"
                 )
             adversaries.add(adversary.name)
             for name in adversary.targets:
-                _known(name, names, ("adversaries", i, "targets", name), "member")
+                check_known(name, names, ("adversaries", i, "targets", name), "member")
             for kind in adversary.modes:
-                _known(kind, self.threats, ("adversaries", i, "modes", kind), "threat type")
+                check_known(kind, self.threats, ("adversaries", i, "modes", kind), "threat type")
         for i, proposal in enumerate(self.membership.proposals):
-            _known(proposal.member, names, ("membership", "proposals", i, "member"), "member")
+            check_known(proposal.member, names, ("membership", "proposals", i, "member"), "member")
         if self.amendment is not None and self.amendment.knobs:
             try:
                 amended = RulesConfig.model_validate(
@@ -675,15 +682,15 @@ class Scenario(_Config):
             except ValidationError as err:
                 first = err.errors(include_url=False)[0]
                 where = ("amendment", "knobs", *[p for p in first["loc"] if p != "rules"])
-                raise _FieldError(where, first["msg"].removeprefix("Value error, ")) from None
+                raise FieldError(where, first["msg"].removeprefix("Value error, ")) from None
             _check_rule(amended, names, self.threats, ("amendment", "knobs"))
         for name in self.policy_mix:
             try:
                 registry.resolve(name)
             except registry.PolicyError as err:
-                raise _FieldError(("policy_mix", name), str(err)) from None
+                raise FieldError(("policy_mix", name), str(err)) from None
         if sum(self.policy_mix.values()) > 1.0 + 1e-9:
-            raise _FieldError(("policy_mix",), "shares add up to more than 1")
+            raise FieldError(("policy_mix",), "shares add up to more than 1")
         return self
 
     @property
@@ -699,416 +706,27 @@ def _check_rule(
     'subgroup' sharing has a group."""
     if rule.covered_threats != "all":
         for i, threat in enumerate(rule.covered_threats):
-            _known(threat, threats, (*loc, "covered_threats", i), "threat type")
+            check_known(threat, threats, (*loc, "covered_threats", i), "threat type")
     for i, name in enumerate(rule.sharing_group):
-        _known(name, names, (*loc, "sharing_group", i), "member")
+        check_known(name, names, (*loc, "sharing_group", i), "member")
     if rule.intelligence_sharing == "subgroup" and not rule.sharing_group:
-        raise _FieldError(
+        raise FieldError(
             (*loc, "sharing_group"), "'subgroup' sharing needs a non-empty sharing_group"
         )
 
 
-def _known(name: str, known: Iterable[str], loc: tuple[str | int, ...], what: str) -> None:
+def check_known(name: str, known: Iterable[str], loc: tuple[str | int, ...], what: str) -> None:
+    """Raise FieldError at ``loc`` unless ``name`` is one of ``known`` (with a suggestion)."""
     known = list(known)
     if name not in known:
         close = difflib.get_close_matches(str(name), known, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise _FieldError(loc, f"unknown {what} {name!r}{hint}")
+        raise FieldError(loc, f"unknown {what} {name!r}{hint}")
 
 
-# --------------------------------------------------------------------------- loading
-
-
-def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
-    """Read, merge, override and validate a scenario file.
-
-    Args:
-        path: the YAML file.
-        overrides: ``key=value`` strings; keys are dotted paths (``rules.decision``,
-            ``threats.aggression.rate``, ``members.Laos.policy`` or ``members.3.policy``),
-            values are parsed as YAML.
-
-    Raises:
-        ConfigError: one line naming the file and the field.
-    """
-    path = shipped.locate(path)
-    raw = read_yaml(path)
-    add_import_paths(path.parent)
-    return from_mapping(raw, overrides, path.parent, str(path))
-
-
-#: Input files larger than this are refused before they are read (bytes): the largest
-#: shipped file is a few kB; a generated scenario of a thousand members is under 1 MB.
-MAX_FILE_BYTES = 10_000_000
-#: YAML nested deeper than this is refused before it is built (the deepest shipped file
-#: nests 5 levels).
-MAX_DEPTH = 50
-
-
-def read_text(path: Path) -> str:
-    """An input file's text: UTF-8, with or without a byte-order mark, at most
-    :data:`MAX_FILE_BYTES` (ConfigError naming the file otherwise)."""
-    label = str(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ConfigError(
-                f"{label}: {size / 1e6:.1f} MB is larger than the {MAX_FILE_BYTES // 1_000_000} "
-                "MB an input file may be"
-            )
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"{label}: no such file") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{label}: a folder, not a file") from None
-    except OSError as err:
-        raise ConfigError(f"{label}: cannot read ({err.strerror})") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        byte = data[err.start : err.start + 1]
-        raise ConfigError(
-            f"{label}: not a UTF-8 text file (byte {err.start}: {byte!r}); save it as UTF-8"
-        ) from None
-    if "\x00" in text:
-        raise ConfigError(f"{label}: not a text file (it holds NUL bytes)")
-    return text
-
-
-def parse_yaml(text: str, label: str) -> Any:
-    """YAML text as Python data; nesting deeper than :data:`MAX_DEPTH` is refused before
-    anything is built (ConfigError naming the file and line)."""
-    try:
-        depth = 0
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    line = event.start_mark.line + 1
-                    raise ConfigError(f"{label}:{line}: nested deeper than {MAX_DEPTH} levels")
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-        return yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise ConfigError(f"{label}{where}: malformed YAML: {problem}") from None
-
-
-def read_yaml(path: Path) -> dict[str, Any]:
-    """A YAML file's top-level mapping (raises ConfigError naming the file and line)."""
-    label = str(path)
-    raw = parse_yaml(read_text(path), label)
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{label}: expected a mapping of settings at the top level")
-    return raw
-
-
-def from_mapping(
-    raw: Mapping[str, Any],
-    overrides: Iterable[str] = (),
-    folder: Path | None = None,
-    label: str = "<scenario>",
-) -> Scenario:
-    """Override, merge the data files (relative to ``folder``, default the working
-    directory) and validate a scenario mapping. Overrides of ``data`` come first, so that
-    they choose the files merged; the others apply to the merged scenario.
-    """
-    folder = folder if folder is not None else Path.cwd()
-    overrides = list(overrides)
-    early = [o for o in overrides if o.strip().split("=", 1)[0].split(".")[0] == "data"]
-    try:
-        raw = apply_overrides(raw, early)
-        raw = merge_data_files(raw, folder)
-        raw = apply_overrides(raw, [o for o in overrides if o not in early])
-    except _FieldError as err:
-        raise ConfigError(f"{label}: {format_loc(err.loc)}: {err.msg}") from None
-    return validate(raw, label)
-
-
-def validate(raw: Mapping[str, Any], label: str = "<scenario>") -> Scenario:
-    """Validate an already merged scenario mapping (raises :class:`ConfigError`)."""
-    try:
-        return Scenario.model_validate(raw)
-    except _FieldError as err:
-        raise ConfigError(f"{label}: {format_loc(err.loc, raw)}: {err.msg}") from None
-    except ValidationError as err:
-        raise ConfigError(describe_error(err, raw, label)) from None
-
-
-def describe_error(err: ValidationError, raw: Mapping[str, Any], label: str) -> str:
-    """Every validation error, one ``label: location: message`` line each."""
-    lines = [f"{label}: {line}" for line in _error_lines(err, raw)]
-    return "\n".join(dict.fromkeys(lines))
-
-
-def _error_lines(err: ValidationError, raw: Mapping[str, Any]) -> list[str]:
-    out = []
-    for error in err.errors(include_url=False):
-        loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and "[" in p))
-        kind = error["type"]
-        if kind == "extra_forbidden":
-            field = loc[-1]
-            others = [name for name in _FIELD_NAMES if name != field]
-            close = difflib.get_close_matches(str(field), others, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            where = format_loc(loc[:-1], raw)
-            msg = f"unknown field {field!r}{hint}"
-            out.append(f"{where}: {msg}" if where else msg)
-            continue
-        msg = error["msg"].removeprefix("Value error, ")
-        if kind == "missing":
-            msg = "required field is missing"
-        elif "input" in error and kind not in ("value_error", "assertion_error"):
-            shown = repr(error["input"])
-            msg = f"{msg} (got {shown[:60]})"
-        where = format_loc(loc, raw)
-        out.append(f"{where}: {msg}" if where else msg)
-    return out
-
-
-def format_loc(loc: Iterable[str | int], raw: Mapping[str, Any] | None = None) -> str:
-    """``('members', 3, 'policy')`` -> ``members[3] (Laos).policy``."""
-    out = ""
-    node: Any = raw
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-            node = node[part] if isinstance(node, list) and part < len(node) else None
-            name = node.get("name") if isinstance(node, Mapping) else None
-            if isinstance(name, str) and name.strip() and name.isprintable():
-                out += f" ({name})"
-        else:
-            out += f".{part}" if out else str(part)
-            node = node.get(part) if isinstance(node, Mapping) else None
-    return out
-
-
-def _all_field_names() -> list[str]:
+def field_names() -> list[str]:
+    """Every field name of every part of a scenario (for did-you-mean suggestions)."""
     names: set[str] = set()
     for model in _Config.__subclasses__() + [PolicySpec]:
         names.update(model.model_fields)
     return sorted(names)
-
-
-def add_import_paths(folder: Path) -> None:
-    """Let scenarios name policies in ``module:Class`` form from their own folder or cwd."""
-    for entry in (str(folder.resolve()), str(Path.cwd())):
-        if entry not in sys.path:
-            sys.path.append(entry)
-
-
-# --------------------------------------------------------------------------- data files
-
-_MEMBER_NUMBERS = ("gdp_usd_bn", "defence_pct_gdp", "intel_capacity", "resilience", "readiness")
-
-
-def merge_data_files(raw: Mapping[str, Any], folder: Path) -> dict[str, Any]:
-    """Merge the data files named under ``data:`` into members, borders, exposure and
-    adversaries.
-
-    ``data.members``: one row per member (columns ``name``, ``gdp_usd_bn``,
-    ``defence_pct_gdp``, optional capacities; any other column is kept as provenance in
-    ``sources``). ``data.borders``: ``a,b,kind,source``. ``data.exposure``:
-    ``name,threat,multiplier``. ``data.adversaries``: a YAML file with a list of adversaries
-    (put before those written in the scenario). Members listed in the YAML itself override
-    the file's fields.
-    """
-    raw = dict(raw)
-    data = raw.pop("data", None)
-    if data is None:
-        return raw
-    if not isinstance(data, Mapping):
-        raise _FieldError(
-            ("data",), "expected a mapping with members/borders/exposure/adversaries files"
-        )
-    unknown = set(data) - {"members", "borders", "exposure", "adversaries"}
-    if unknown:
-        raise _FieldError(("data", sorted(unknown)[0]), "unknown data file kind")
-    members: list[dict[str, Any]] = []
-    if "members" in data:
-        for row in _read_csv(folder, data["members"], ("data", "members"), ("name",)):
-            member: dict[str, Any] = {"name": row.pop("name"), "sources": {}}
-            for key, value in row.items():
-                if key in _MEMBER_NUMBERS:
-                    if value != "":
-                        member[key] = value
-                elif value != "":
-                    member["sources"][key] = value
-            members.append(member)
-    # Members written in the YAML extend the file's rows (same name) or add new members.
-    inline = raw.get("members") or []
-    if members and isinstance(inline, list):
-        by_name = {m["name"]: m for m in members}
-        for i, entry in enumerate(inline):
-            if isinstance(entry, Mapping) and entry.get("name") in by_name:
-                target = by_name[entry["name"]]
-                for key, value in entry.items():
-                    if key == "exposure" and isinstance(value, Mapping):
-                        target.setdefault("exposure", {}).update(value)
-                    else:
-                        target[key] = value
-            elif isinstance(entry, Mapping) and "gdp_usd_bn" not in entry:
-                _known(str(entry.get("name")), by_name, ("members", i, "name"), "member")
-            else:
-                members.append(dict(entry))
-        raw["members"] = members
-    elif members:
-        raw["members"] = members
-    if "exposure" in data:
-        listed = raw.get("members") if isinstance(raw.get("members"), list) else []
-        by_name = {m.get("name"): m for m in listed if isinstance(m, dict)}
-        rows = _read_csv(
-            folder, data["exposure"], ("data", "exposure"), ("name", "threat", "multiplier")
-        )
-        for i, row in enumerate(rows):
-            if row["name"] not in by_name:
-                where = ("data", "exposure", f"row {i + 2}", "name")
-                _known(row["name"], [n for n in by_name if isinstance(n, str)], where, "member")
-            member = by_name[row["name"]]
-            if member.get("exposure") is None:
-                member["exposure"] = {}
-            if isinstance(member["exposure"], dict):  # else validation reports the YAML's value
-                member["exposure"].setdefault(row["threat"], row["multiplier"])  # YAML wins
-    if "adversaries" in data:
-        listed = _read_yaml_list(folder, data["adversaries"], ("data", "adversaries"))
-        raw["adversaries"] = listed + list(raw.get("adversaries") or [])
-    if "borders" in data:
-        rows = _read_csv(folder, data["borders"], ("data", "borders"), ("a", "b", "kind"))
-        borders = [
-            {"between": [r["a"], r["b"]], "kind": r["kind"], "source": r.get("source", "")}
-            for r in rows
-        ]
-        raw["borders"] = borders + list(raw.get("borders") or [])
-    return raw
-
-
-def _read_yaml_list(folder: Path, name: Any, loc: tuple[str, ...]) -> list[Any]:
-    """A YAML data file holding a list (e.g. of adversaries), relative to ``folder``."""
-    if not isinstance(name, str):
-        raise _FieldError(loc, "expected a YAML file path")
-    path = folder / name
-    try:
-        data = parse_yaml(read_text(path), str(path))
-    except ConfigError as err:
-        raise _FieldError(loc, str(err)) from None
-    if not isinstance(data, list):
-        raise _FieldError(loc, f"{path.name}: expected a list")
-    return data
-
-
-def _read_csv(
-    folder: Path, name: Any, loc: tuple[str, ...], required: tuple[str, ...]
-) -> list[dict[str, str]]:
-    if not isinstance(name, str):
-        raise _FieldError(loc, "expected a CSV file path")
-    path = folder / name
-    try:
-        reader = csv.reader(io.StringIO(read_text(path), newline=""))
-        lines = list(reader)
-    except ConfigError as err:
-        raise _FieldError(loc, str(err)) from None
-    except csv.Error as err:
-        raise _FieldError(loc, f"cannot read {str(path)!r}: {err}") from None
-    if not lines:
-        raise _FieldError(loc, f"{path.name}: empty (expected a header row)")
-    header = [h.strip() for h in lines[0]]
-    rows = []
-    for number, cells in enumerate(lines[1:], start=2):
-        if not any(c.strip() for c in cells):
-            continue  # a blank line
-        if len(cells) != len(header):
-            raise _FieldError(
-                loc, f"{path.name} row {number}: {len(cells)} cells, the header has {len(header)}"
-            )
-        rows.append({k: v.strip() for k, v in zip(header, cells, strict=True)})
-    for i, row in enumerate(rows):
-        for column in required:
-            if not row.get(column):
-                raise _FieldError(loc, f"{path.name} row {i + 2}: column {column!r} is empty")
-    return rows
-
-
-# --------------------------------------------------------------------------- overrides
-
-
-def override_text(key: str, value: Any) -> str:
-    """A ``key=value`` override carrying a Python value as YAML (mapping order kept: it
-    matters, e.g. for ties in ``policy_mix``)."""
-    text = yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=1_000_000)
-    text = text.strip().removesuffix("...").strip()
-    return f"{key}={text}"
-
-
-def apply_overrides(raw: Mapping[str, Any], overrides: Iterable[str]) -> dict[str, Any]:
-    """Apply ``key=value`` overrides to a raw scenario mapping (a deep copy is returned).
-
-    List items are addressed by index or, for lists of named entries such as ``members``,
-    by name. A ``null`` value removes the key, so the default (or the rule preset) applies.
-    A policy written as a bare name becomes ``{name: ...}`` when a key below it is set, so
-    ``members.Laos.policy.params.effort=0.2`` works on ``policy: reciprocal``.
-    """
-    import copy
-
-    out = copy.deepcopy(dict(raw))
-    for item in overrides:
-        key, sep, text = item.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise _FieldError(("--set",), f"expected key=value, got {item!r}")
-        try:
-            value = yaml.safe_load(text) if text.strip() else None
-        except yaml.YAMLError:
-            value = text
-        parts = key.split(".")
-        node: Any = out
-        for depth, part in enumerate(parts[:-1]):
-            node = _descend(node, part, parts[: depth + 1], parts[depth + 1])
-        _assign(node, parts[-1], value, parts)
-    return out
-
-
-def _descend(node: Any, part: str, path: list[str], next_part: str) -> Any:
-    if isinstance(node, list):
-        index = _index(node, part, path)
-        if isinstance(node[index], str):
-            node[index] = {"name": node[index]}
-        return node[index]
-    if not isinstance(node, dict):
-        raise _FieldError(tuple(path), "cannot set a key below a plain value")
-    child = node.get(part)
-    if child is None:
-        child = [] if next_part.isdigit() else {}
-        node[part] = child
-    elif isinstance(child, str):
-        child = node[part] = {"preset" if part == "rules" else "name": child}
-    return child
-
-
-def _assign(node: Any, part: str, value: Any, path: list[str]) -> None:
-    if isinstance(node, list):
-        node[_index(node, part, path)] = value
-    elif isinstance(node, dict):
-        if value is None:
-            node.pop(part, None)  # null: back to the default (or the rule preset's value)
-        else:
-            node[part] = value
-    else:
-        raise _FieldError(tuple(path), "cannot set a key below a plain value")
-
-
-def _index(node: list[Any], part: str, path: list[str]) -> int:
-    if part.lstrip("-").isdigit():
-        index = int(part)
-        if not -len(node) <= index < len(node):
-            raise _FieldError(tuple(path), f"index {index} out of range (length {len(node)})")
-        return index
-    names = [e.get("name") for e in node if isinstance(e, Mapping)]
-    if part in names:
-        return names.index(part)
-    _known(part, [n for n in names if isinstance(n, str)], tuple(path), "entry")
-    raise AssertionError  # unreachable: _known raised
-
-
-_FIELD_NAMES = _all_field_names()
