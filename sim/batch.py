@@ -54,7 +54,9 @@ from sim.store import (
     FORMAT,
     RUNS_DIR,
     clean_and_count,
+    file_name,
     git_commit,
+    read_manifest,
     read_runs,
     timestamp,
     versions,
@@ -224,13 +226,9 @@ def run_batch(
     if folder.exists() and not folder.is_dir():
         raise BatchError(f"--out {folder}: a file, not a folder; choose another --out")
     try:
-        old = (
-            json.loads(manifest_path.read_text(encoding="utf-8"))
-            if manifest_path.exists()
-            else None
-        )
-    except (OSError, ValueError) as err:
-        raise BatchError(f"{manifest_path}: unreadable ({err}); choose another --out") from None
+        old = read_manifest(folder) if folder.is_dir() else None
+    except ValueError as err:
+        raise BatchError(f"{err}; choose another --out") from None
     if old is None and folder.is_dir() and any(folder.iterdir()):
         if resume:
             raise BatchError(f"--resume: {folder} holds no cdsim results (no manifest.json): "
@@ -241,6 +239,9 @@ def run_batch(
         raise BatchError(f"--resume: {folder} holds no results to complete; leave out --resume "
                          "to start")  # fmt: skip
     if old is not None:
+        if old.get("kind") == "run":
+            raise BatchError(f"--out {folder}: holds a single run's results (cdsim run); choose "
+                             "another --out")  # fmt: skip
         if old.get("fingerprint") != fingerprint:
             raise BatchError(
                 f"{folder} holds the results of a different experiment (or of this one before "
@@ -495,7 +496,8 @@ def _keep_settings(plan: Plan, folder: Path) -> None:
     (folder / "resolved").mkdir(exist_ok=True)
     for variant in plan.experiment.variants:
         scenario = plan.scenario_for(Run(-1, variant, (), 0, 0))
-        write_yaml(folder / "resolved" / f"{variant}.yaml", scenario.model_dump(mode="json"))
+        path = folder / "resolved" / f"{file_name(variant)}.yaml"
+        write_yaml(path, scenario.model_dump(mode="json"))
 
 
 def _manifest(

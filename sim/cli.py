@@ -19,6 +19,7 @@ from sim.config import load_scenario, scale_warnings
 from sim.errors import InputError
 from sim.metrics import check_own_names
 from sim.outcomes import UserCodeError
+from sim.store import file_name, timestamp
 
 DEFAULT_SCENARIO = "scenarios/asean_way.yaml"
 
@@ -297,7 +298,7 @@ def _add_labels(parser: argparse.ArgumentParser) -> None:
 def _add_figure_options(parser: argparse.ArgumentParser, formats: bool = True) -> None:
     parser.add_argument(
         "--metrics", type=_names,
-        help="comma-separated outcome metrics (default: all; see the keys of summary.json)",
+        help="comma-separated outcome metrics (default: all; see the columns of runs.parquet)",
     )  # fmt: skip
     parser.add_argument(
         "--series", type=_names,
@@ -384,7 +385,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     config = load_scenario(path, args.overrides)
     check_own_names(config.outcomes, str(path))
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    out = args.out or Path("results") / f"{config.name}-{stamp}"
+    out = args.out or Path("results") / f"{file_name(config.name)}-{stamp}"
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         what = "a file" if not out.is_dir() else "a folder that is not empty"
         print(f"error: --out {out}: {what}; choose a new or empty folder", file=sys.stderr)
@@ -393,11 +394,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"warning: {path}: {warning}", file=sys.stderr)
     seed = args.seed if args.seed is not None else config.seed
     try:
-        start = time.perf_counter()
+        start, started = time.perf_counter(), timestamp()
         result = run(config, seed=args.seed, steps=args.steps)
         result.summary  # noqa: B018  (the scenario's own outcomes run here, before writing)
         result.write(out, csv=args.csv, command=["cdsim", *sys.argv[1:]],
-                     duration_s=time.perf_counter() - start)  # fmt: skip
+                     duration_s=time.perf_counter() - start, started=started)  # fmt: skip
     except UserCodeError as err:  # the user's traceback, then the one line that names it
         if err.__cause__ is not None:
             traceback.print_exception(err.__cause__, file=sys.stderr)
@@ -445,7 +446,7 @@ def _results_folder(args: argparse.Namespace, name: str) -> Path | None:
         print("error: --resume needs --out (the folder to complete)", file=sys.stderr)
         return None
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    return args.out or Path("results") / f"{name}-{stamp}"
+    return args.out or Path("results") / f"{file_name(name)}-{stamp}"
 
 
 def _guarded(out: Path, call: Callable[[], Any]) -> tuple[Any, int]:
@@ -806,7 +807,7 @@ def _all_actions(parser: argparse.ArgumentParser) -> list[argparse.Action]:
 def cmd_policies(args: argparse.Namespace) -> int:
     """``cdsim policies``."""
     from sim.policies import registry
-    from sim.policies.base import parameter_ranges
+    from sim.policies.base import parameter_ranges, range_text
 
     registry.load_entry_points()
     for name, cls in registry.registered().items():
@@ -814,6 +815,6 @@ def cmd_policies(args: argparse.Namespace) -> int:
         docs = cls.parameter_docs()
         ranges = parameter_ranges(cls)
         for key, default in cls.parameters().items():
-            where = f" in [{ranges[key][0]:g}, {ranges[key][1]:g}]" if key in ranges else ""
+            where = f" {range_text(*ranges[key])}" if key in ranges else ""
             print(f"    {key} = {default!r}{where}: {docs.get(key, '')}".rstrip(": "))
     return 0

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from sim.config import ConfigError, Scenario
+from sim.errors import InputError
 from sim.recorder import COUNTERS, STATE
+
+if TYPE_CHECKING:
+    from sim.config import Scenario
 
 #: Every metric of :func:`summarise`: (group, description, unit), in print order.
 METRICS: dict[str, tuple[str, str, str]] = {
@@ -140,11 +144,11 @@ def series_range(name: str) -> tuple[float, float]:
 
 
 def check_own_names(names: Iterable[str], where: str) -> None:
-    """Refuse users' own outcomes named like a built-in metric (ConfigError at ``where``):
+    """Refuse users' own outcomes named like a built-in metric (InputError at ``where``):
     their column would take the built-in's place."""
     taken = sorted(set(names) & set(METRICS))
     if taken:
-        raise ConfigError(f"{where}: outcomes.{taken[0]}: a built-in metric has this name")
+        raise InputError(f"{where}: outcomes.{taken[0]}: a built-in metric has this name")
 
 
 def _num(frame: pd.DataFrame, column: str) -> np.ndarray:

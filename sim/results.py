@@ -64,13 +64,13 @@ class RunResult:
         csv: bool = False,
         command: Sequence[str] = (),
         duration_s: float = math.nan,
+        started: str | None = None,
     ) -> Path:
         """Write the run as a results folder of one run (see :mod:`sim.store`): Parquet
         tables and a manifest, ``scenario.yaml`` (the resolved scenario with its seed:
         ``cdsim run DIR/scenario.yaml`` repeats the run), and with ``csv`` every table as
         CSV too."""
         folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
         name = self.config.name
         own = {name: spec.model_dump() for name, spec in self.config.outcomes.items()}
         own_columns = [k for k in self.summary if k not in metrics.METRICS]
@@ -93,6 +93,7 @@ class RunResult:
             scenario=self.config.model_dump(mode="json"),
             outcomes=outcomes.labels(own_columns, own),
             command=command,
+            started=started,
             csv=csv,
         )
         return folder

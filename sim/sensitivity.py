@@ -284,7 +284,9 @@ def run_sensitivity(
     """
     unknown = [m for m in metrics if m not in METRICS]
     if unknown:
-        raise SensitivityError(f"unknown metric {unknown[0]!r}; see the keys of summary.json")
+        raise SensitivityError(
+            f"unknown metric {unknown[0]!r}; see the columns of a results folder's runs.parquet"
+        )
     size = size or (10 if method == "morris" else 64)
     if second_order and method != "sobol":
         raise SensitivityError("--second-order: only Sobol indices have a second order")

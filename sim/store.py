@@ -38,6 +38,7 @@ import json
 import math
 import os
 import platform
+import re
 import subprocess
 from collections.abc import Mapping, Sequence
 from importlib import metadata
@@ -62,6 +63,13 @@ RUN_ONLY_DIRS = ("member_steps", "threats", "events", "threats_by_type")
 CSV_NAMES = {SERIES_DIR: "steps.csv", **{d: f"{d}.csv" for d in (*DETAIL_DIRS[1:],
              *RUN_ONLY_DIRS)}}  # fmt: skip
 FIRST_PART = "part-00000.parquet"
+
+
+def file_name(name: str) -> str:
+    """``name`` as one safe file or folder name: letters, digits, ``.``, ``_`` and ``-`` kept,
+    anything else (a path separator, a space) as ``_``; never empty, never ``.``/``..``."""
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", name).strip(".") or "_"
+    return safe
 
 
 def write_atomic(frame: pd.DataFrame, path: Path) -> None:
@@ -162,6 +170,7 @@ def write_run(
     scenario: Mapping[str, Any],
     outcomes: Mapping[str, Sequence[str]],
     command: Sequence[str],
+    started: str | None = None,
     csv: bool = False,
 ) -> None:
     """Write one run as a batch of one.
@@ -175,19 +184,26 @@ def write_run(
         scenario: the complete scenario as run, seed included.
         outcomes: the users' own outcomes: column -> (description, unit).
         command: the command line, for the manifest.
+        started: when the run started (default: now).
         csv: also write every table as CSV.
+
+    Raises:
+        FileExistsError: ``folder`` exists and is not empty (results are never mixed).
     """
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise FileExistsError(f"{folder}: not a new or empty folder")
     ids = {"run_id": 0, "variant": row["variant"], "replication": 0}
     runs = pd.DataFrame([{**row, "error": "", "traceback": ""}])
     for name in (RUNS_DIR, *tables):
         (folder / name).mkdir(parents=True, exist_ok=True)
+    tables = {name: table.assign(**ids)[[*ids, *table.columns]] for name, table in tables.items()}
     for name, table in tables.items():
-        write_atomic(table.assign(**ids)[[*ids, *table.columns]], folder / name / FIRST_PART)
+        write_atomic(table, folder / name / FIRST_PART)
     write_atomic(runs, folder / RUNS_DIR / FIRST_PART)
     runs.to_parquet(folder / "runs.parquet", index=False)
     write_yaml(folder / "scenario.yaml", dict(scenario))
     (folder / "resolved").mkdir(exist_ok=True)
-    write_yaml(folder / "resolved" / f"{row['variant']}.yaml", dict(scenario))
+    write_yaml(folder / "resolved" / f"{file_name(row['variant'])}.yaml", dict(scenario))
     if csv:
         runs.drop(columns=["traceback"]).to_csv(folder / "runs.csv", index=False)
         for name, table in tables.items():
@@ -209,7 +225,7 @@ def write_run(
         "versions": versions(),
         "git_commit": git_commit(),
         "command": list(command),
-        "started": now,
+        "started": started or now,
         "finished": now,
         "status": "complete",
     })  # fmt: skip
@@ -217,8 +233,10 @@ def write_run(
 
 def versions() -> dict[str, str]:
     """The versions of Python and of the packages results depend on."""
-    found = {"python": platform.python_version()}
-    for package in ("cdsim", "mesa", "numpy", "pandas", "pydantic", "pyarrow", "distributed"):
+    from sim import __version__  # this code's version, whatever the installed metadata says
+
+    found = {"python": platform.python_version(), "cdsim": __version__}
+    for package in ("mesa", "numpy", "pandas", "pydantic", "pyarrow", "distributed"):
         try:
             found[package] = metadata.version(package)
         except metadata.PackageNotFoundError:

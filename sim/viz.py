@@ -30,7 +30,7 @@ from sim.model import CollectiveDefenceModel
 from sim.plots.network import CROWD, border_layout, capital_layout, place_labels
 from sim.policies import registry
 from sim.presets import PRESETS
-from sim.vocabulary import DECISIONS, EXERCISE_KINDS, SHARING, VOTES
+from sim.vocabulary import EXERCISE_KINDS, PROCEDURES, SHARING, VOTES
 
 SCENARIO_ENV = "CDSIM_SCENARIO"
 KEEP = "as in the scenario"
@@ -152,7 +152,7 @@ def model_params(path: str) -> dict[str, Any]:
     return {
         "scenario_file": path,
         "preset": select(f"Rule preset (scenario: {base.rules.preset})", list(PRESETS)),
-        "decision": select("Decision procedure", list(DECISIONS)),
+        "decision": select("Decision procedure", list(PROCEDURES)),
         "covered_threats": select("Threats the rule covers", list(COVERED)),
         "internal_affairs": select("Internal affairs", ["off limits", "open"]),
         "intelligence_sharing": select("Intelligence sharing", list(SHARING)),

@@ -222,7 +222,7 @@ def test_no_command_writes_into_a_folder_it_did_not_make(write, tmp_path, capsys
     run_folder = tmp_path / "one"
     assert main(["run", str(path), "--out", str(run_folder)]) == 0
     assert main([*base, "--out", str(run_folder)]) == 2  # a single run's folder
-    one_error_line(capsys, "results of a different experiment")
+    one_error_line(capsys, "holds a single run's results")
 
 
 def test_shipped_scenarios_stay_within_every_limit():

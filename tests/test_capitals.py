@@ -241,3 +241,19 @@ def test_the_browser_view_uses_capitals_when_the_scenario_has_them():
     )
     for name, xy in member_positions(teaching).items():
         np.testing.assert_allclose(xy, expected[name])
+
+
+def test_each_panel_of_a_comparison_labels_only_its_own_members(tmp_path):
+    """Folders of different groups compared: no panel names a member it does not hold."""
+    from sim.config import load_scenario
+    from sim.plots.network import network
+    from sim.results import run
+    from sim.resultset import combine, load
+
+    for name in ("asean_way", "teaching"):
+        run(load_scenario(f"scenarios/{name}.yaml"), steps=6).write(tmp_path / name)
+    rs = combine([load(tmp_path / "asean_way"), load(tmp_path / "teaching")], ["a", "t"])
+    fig = network(rs.members, rs.pairs, rs.settings)
+    for ax, setting in zip(fig.axes, rs.settings, strict=False):
+        own = set(rs.members.loc[rs.members["setting"] == setting, "member"])
+        assert {t.get_text() for t in ax.texts} == own

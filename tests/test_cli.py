@@ -272,3 +272,14 @@ def test_completion_scripts_for_other_shells_name_every_command(capsys):
         assert main(["completion", shell]) == 0
         script = capsys.readouterr().out
         assert all(name in script for name in commands), shell
+
+
+def test_a_scenario_name_with_a_path_separator_stays_in_its_folder(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    name = "ASEAN/2026 ../test"
+    assert main(["run", str(SCENARIOS / "teaching.yaml"), "--steps", "3", "--set",
+                 f"name={name}"]) == 0  # fmt: skip
+    (folder,) = (tmp_path / "results").iterdir()
+    assert folder.name.startswith("ASEAN_2026_.._test-")
+    assert [p.name for p in (folder / "resolved").iterdir()] == ["ASEAN_2026_.._test.yaml"]
+    assert load(folder).variants == [name]

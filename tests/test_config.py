@@ -246,8 +246,8 @@ def test_each_list_of_allowed_values_is_declared_once_and_used_everywhere():
     from sim import rules, vocabulary
     from sim.config import ExercisesConfig, RulesConfig
 
-    assert set(rules.COMMITMENT_LEVEL) == set(vocabulary.DECISIONS)
-    for decision in vocabulary.DECISIONS:
+    assert set(rules.COMMITMENT_LEVEL) == set(vocabulary.PROCEDURES)
+    for decision in vocabulary.PROCEDURES:
         rules.group_acts(decision, [True, False])  # no decision the model cannot take
         assert RulesConfig.model_validate({"decision": decision}).decision == decision
     for sharing in vocabulary.SHARING:
@@ -257,7 +257,7 @@ def test_each_list_of_allowed_values_is_declared_once_and_used_everywhere():
     with pytest.raises(ValueError, match="consensus"):
         RulesConfig.model_validate({"decision": "unanimity"})
     for preset in presets.PRESETS.values():
-        assert preset["decision"] in vocabulary.DECISIONS
+        assert preset["decision"] in vocabulary.PROCEDURES
         assert preset["intelligence_sharing"] in vocabulary.SHARING
         assert set(preset["allowed_help"]) <= set(vocabulary.HELP)
         assert set(preset["exercise_kinds"]) <= set(vocabulary.EXERCISE_KINDS)

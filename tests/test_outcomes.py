@@ -14,6 +14,7 @@ from helpers import MINIMAL, SCENARIOS
 from sim.batch import run_batch
 from sim.cli import main
 from sim.config import ConfigError, load_scenario
+from sim.errors import InputError
 from sim.experiment import ExperimentConfig, plan
 from sim.plots import standard_figures
 from sim.report import render
@@ -203,7 +204,7 @@ def test_an_outcome_may_not_take_a_built_in_metrics_name(write, module, capsys):
     for command in (["validate", str(path)], ["run", str(path)]):
         assert main(command) == 2
         assert "outcomes.damage_usd_bn: a built-in metric has this name" in capsys.readouterr().err
-    with pytest.raises(ConfigError, match="a built-in metric has this name"):
+    with pytest.raises(InputError, match="a built-in metric has this name"):
         plan(ExperimentConfig(name="x", scenario=str(path), replications=1))
 
 

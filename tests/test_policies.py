@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+from typing import Annotated
 
 import pytest
 from helpers import rng, threat, view
+from pydantic import Field
 
 from sim.policies import (
     BudgetContext,
@@ -17,6 +19,7 @@ from sim.policies import (
     PolicyError,
     RequestContext,
     ResponseContext,
+    Share,
     ShareContext,
     VoteContext,
     make,
@@ -400,3 +403,30 @@ def test_a_users_policy_declares_ranges_the_same_way(tmp_path, monkeypatch):
     assert Ranged(amount=1, ratio=5.0).amount == 1
     with pytest.raises(ValueError, match=r"'ratio' must be a number in \[1, 5\], got 0.5"):
         Ranged(ratio=0.5)
+
+
+def test_a_scenario_holds_every_declared_range_even_if_post_init_skips_it(monkeypatch):
+    """Ranges a policy declares (one-sided ones too) are held when a scenario names it, even
+    if its own ``__post_init__`` does not call ``super().__post_init__()``."""
+    from dataclasses import dataclass
+
+    from sim.policies import registry
+
+    # (annotations are read in the module's globals: Share, Annotated and Field are imported
+    # at the top of this file, as a user's module would)
+    @dataclass(frozen=True)
+    class Skips(Policy):
+        name = "skips"
+        description = "x"
+        share: Share = 0.5
+        floor: Annotated[float, Field(ge=0.0)] = 1.0
+
+        def __post_init__(self) -> None:  # its own checks only
+            pass
+
+    monkeypatch.setitem(registry._REGISTRY, "skips", Skips)
+    assert registry.make("skips", {"share": 1, "floor": 1e6}).floor == 1e6
+    with pytest.raises(PolicyError, match=r"'share' must be a number in \[0, 1\], got 2"):
+        registry.make("skips", {"share": 2})
+    with pytest.raises(PolicyError, match="'floor' must be a number >= 0, got -1"):
+        registry.make("skips", {"floor": -1})

@@ -21,7 +21,7 @@ from sim import outcomes, presets
 from sim.errors import InputError
 from sim.policies import registry
 from sim.recorder import COUNTERS, STATE
-from sim.vocabulary import Decision, ExerciseKind, Help, Sharing, Trigger, Vote
+from sim.vocabulary import ExerciseKind, Help, Procedure, Share, Sharing, Trigger, Vote
 
 #: Bounds the model's arithmetic needs (docs/scenarios.md, "Limits"): far beyond any real
 #: figure, they keep a typo like 1e308 from overflowing a run.
@@ -40,7 +40,6 @@ def _name(value: str) -> str:
 
 #: Names label tables and figures: some visible character, no line breaks, at most 200.
 Name = Annotated[str, Field(max_length=200), AfterValidator(_name)]
-Share = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
 Positive = Annotated[float, Field(gt=0.0)]
 Months = Annotated[int, Field(ge=1)]
@@ -261,7 +260,7 @@ class RulesConfig(_Config):
     """The group's rule, knob by knob; ``preset`` fills every knob not given."""
 
     preset: str = "non_intervention"
-    decision: Decision
+    decision: Procedure
     requires_request: bool  # help only when the member hit asks (else also once overt)
     covered_threats: list[str] | Literal["all"]  # threat types the collective mechanism covers
     internal_affairs_off_limits: bool  # no collective help for a host's internal affairs

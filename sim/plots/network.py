@@ -179,7 +179,8 @@ def network(
         lines = LineCollection(segments, linewidths=0.3 + 3.0 * v.to_numpy(float), colors=rgba,
                                linestyles=styles, zorder=1)  # fmt: skip
         ax.add_collection(lines)
-        names = list(gdp.index)
+        here = set(damage.loc[setting].index)  # the members of this setting's runs
+        names = [n for n in gdp.index if n in here]
         xy = np.array([pos[n] for n in names])
         dmg = damage.loc[setting].reindex(names).to_numpy(float)
         ax.scatter(xy[:, 0], xy[:, 1], s=sizes.reindex(names), c=dmg, cmap=reds, norm=damage_norm,
@@ -200,9 +201,11 @@ def network(
     style.suptitle(fig, f"Members (size: GDP; colour: damage) and {edge} between them")
     # labels last, once the layout is settled: each where it overlaps least
     fig.draw_without_rendering()
-    radii = np.sqrt(sizes.reindex(names).to_numpy(float)) / 2  # marker radius in points
-    xy = np.array([pos[n] for n in names])
-    for ax in axes:
+    for ax, setting in zip(axes, settings, strict=True):
+        here = set(damage.loc[setting].index)
+        names = [n for n in gdp.index if n in here]
+        radii = np.sqrt(sizes.reindex(names).to_numpy(float)) / 2  # marker radius in points
+        xy = np.array([pos[n] for n in names])
         place_labels(ax, names, xy, radii, fontsize=8, path_effects=[halo], zorder=3)
     return fig
 

@@ -36,11 +36,12 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from typing import Annotated, Any, ClassVar
+from typing import Any, ClassVar
 
-import annotated_types
 import numpy as np
-from pydantic import Field, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
+
+from sim.vocabulary import PctGdp, Share, between  # noqa: F401  (the policies' names for them)
 
 DECISIONS = ("share", "exercise", "respond", "budget", "vote", "learn")
 
@@ -673,21 +674,21 @@ def effort(ctx: ResponseContext, amount: float) -> Contribution:
     return Contribution(support=True, military=military, non_military=civil)
 
 
-def between(low: float, high: float) -> Any:
-    """A parameter's type: a finite number in ``[low, high]`` (declared once, checked when
-    the policy is made, shown in ``cdsim policies``)."""
-    return Annotated[float, Field(ge=low, le=high, allow_inf_nan=False)]
-
-
-#: A share, probability or fraction, in [0, 1].
-Share = between(0.0, 1.0)
-#: A share of GDP in per cent, in [0, 100].
-PctGdp = between(0.0, 100.0)
-
-
 def parameter_ranges(cls: type) -> dict[str, tuple[float, float]]:
-    """The declared range of each parameter of a policy class that declares one."""
+    """The declared range of each parameter of a policy class that declares one (an open
+    side is infinite)."""
     return {name: (low, high) for name, (_, low, high) in _checks(cls).items()}
+
+
+def range_text(low: float, high: float) -> str:
+    """A range as people write it: ``in [0, 1]``, ``>= 0``, ``<= 5``."""
+    if math.isinf(low) and math.isinf(high):
+        return "(any number)"
+    if math.isinf(low):
+        return f"<= {high:g}"
+    if math.isinf(high):
+        return f">= {low:g}"
+    return f"in [{low:g}, {high:g}]"
 
 
 def check_parameters(policy: object) -> None:
@@ -698,32 +699,38 @@ def check_parameters(policy: object) -> None:
             adapter.validate_python(value, strict=True)
         except ValidationError:
             raise ValueError(
-                f"parameter {name!r} must be a number in [{low:g}, {high:g}], got {value!r}"
+                f"parameter {name!r} must be a number {range_text(low, high)}, got {value!r}"
             ) from None
 
 
 @functools.cache
-def _checks(cls: type) -> dict[str, tuple[TypeAdapter, float, float]]:
+def parameter_hints(cls: type) -> dict[str, Any]:
+    """Each dataclass field's annotation, evaluated in the module that wrote it, with its
+    declared constraints (``Annotated`` extras) kept; None where it cannot be evaluated
+    (e.g. a name imported only for type checkers)."""
     if not dataclasses.is_dataclass(cls):
         return {}
+    return {field.name: _hint(cls, field) for field in dataclasses.fields(cls)}
+
+
+@functools.cache
+def _checks(cls: type) -> dict[str, tuple[TypeAdapter, float, float]]:
     found = {}
-    for field in dataclasses.fields(cls):
-        hint = _hint(cls, field)
-        low = high = None
+    for name, hint in parameter_hints(cls).items():
+        low, high, constrained = -math.inf, math.inf, False
         for meta in getattr(hint, "__metadata__", ()):
-            for bound in getattr(meta, "metadata", [meta]):
-                if isinstance(bound, annotated_types.Ge):
-                    low = float(bound.ge)
-                elif isinstance(bound, annotated_types.Le):
-                    high = float(bound.le)
-        if low is not None and high is not None:
-            found[field.name] = (TypeAdapter(hint), low, high)
+            for bound in getattr(meta, "metadata", [meta]):  # Field(...) holds its bounds
+                for attr, is_low in (("ge", True), ("gt", True), ("le", False), ("lt", False)):
+                    value = getattr(bound, attr, None)  # Ge, Gt, Le, Lt or an Interval
+                    if isinstance(value, int | float) and not isinstance(value, bool):
+                        constrained = True
+                        low, high = (float(value), high) if is_low else (low, float(value))
+        if constrained:
+            found[name] = (TypeAdapter(hint), low, high)
     return found
 
 
 def _hint(cls: type, field: dataclasses.Field) -> Any:
-    """A field's annotation, evaluated in the module that wrote it (None if it cannot be:
-    e.g. a name imported only for type checkers, which then declares no range)."""
     if not isinstance(field.type, str):
         return field.type
     for klass in cls.__mro__:

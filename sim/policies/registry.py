@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import functools
 import inspect
 import sys
-import typing
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,7 +18,14 @@ from pydantic import TypeAdapter, ValidationError
 
 from sim import usercode
 from sim.errors import InputError
-from sim.policies.base import DECISION_METHODS, Policy
+from sim.policies.base import (
+    DECISION_METHODS,
+    Policy,
+    check_parameters,
+    parameter_hints,
+    parameter_ranges,
+    range_text,
+)
 
 _REGISTRY: dict[str, type[Policy]] = {}
 
@@ -81,31 +86,26 @@ def make(name: str, params: Mapping[str, Any] | None = None) -> Policy:
             raise PolicyError(
                 f"policy {name!r} has no parameter {key!r}{hint} (parameters: {known})"
             )
-    hints = _hints(cls)
+    hints = parameter_hints(cls)
+    ranges = parameter_ranges(cls)
     values = {}
     for key, value in params.items():
         try:
-            values[key] = TypeAdapter(hints.get(key, Any)).validate_python(value)
+            values[key] = TypeAdapter(hints.get(key) or Any).validate_python(value)
         except ValidationError as err:
-            msg = err.errors()[0]["msg"]
+            wanted = (f"must be a number {range_text(*ranges[key])}" if key in ranges
+                      else err.errors()[0]["msg"])  # fmt: skip
             raise PolicyError(
-                f"policy {name!r}: parameter {key!r}: {msg} (got {value!r})"
+                f"policy {name!r}: parameter {key!r} {wanted}, got {value!r}"
             ) from None
         except Exception:  # an annotation pydantic cannot read: pass the value through unchecked
             values[key] = value
     try:
-        return cls(**values)
+        policy = cls(**values)
+        check_parameters(policy)  # also when the class's own __post_init__ skipped them
     except (TypeError, ValueError) as err:
         raise PolicyError(f"policy {name!r}: {err}") from None
-
-
-@functools.cache
-def _hints(cls: type) -> dict[str, Any]:
-    """A class's resolved annotations (the raw ones where they cannot be resolved)."""
-    try:
-        return typing.get_type_hints(cls)
-    except Exception:
-        return {f.name: f.type for f in dataclasses.fields(cls)}
+    return policy
 
 
 def _import(spec: str) -> type[Policy]:
