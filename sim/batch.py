@@ -52,6 +52,7 @@ from sim.results import run
 from sim.store import (
     DETAIL_DIRS,
     FORMAT,
+    MANIFEST,
     RUNS_DIR,
     clean_and_count,
     file_name,
@@ -222,7 +223,7 @@ def run_batch(
     """
     folder = Path(folder)
     fingerprint = plan.fingerprint()
-    manifest_path = folder / "manifest.json"
+    manifest_path = folder / MANIFEST
     if folder.exists() and not folder.is_dir():
         raise BatchError(f"--out {folder}: a file, not a folder; choose another --out")
     try:
@@ -458,7 +459,7 @@ def _finish(
         failed_run_ids=[int(i) for i in failed["run_id"][:1000]],
         seconds_this_session=round(seconds, 3),
     )
-    write_json(folder / "manifest.json", manifest)
+    write_json(folder / MANIFEST, manifest)
     return BatchOutcome(folder, runs, summary, differences, len(failed), seconds, manifest)
 
 

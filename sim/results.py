@@ -72,7 +72,7 @@ class RunResult:
         CSV too."""
         folder = Path(folder)
         name = self.config.name
-        own = {name: spec.model_dump() for name, spec in self.config.outcomes.items()}
+        own = {key: spec.model_dump() for key, spec in self.config.outcomes.items()}
         own_columns = [k for k in self.summary if k not in metrics.METRICS]
         row = {"run_id": 0, "variant": name, "replication": 0, "seed": self.config.seed,
                "status": "ok", **self.summary, "duration_s": duration_s}  # fmt: skip

@@ -35,18 +35,13 @@ def locate(path: str | Path) -> Path:
     """``path`` as given if it exists (or is absolute); otherwise, for a relative path into
     a shipped folder (``scenarios/nato.yaml``, ``experiments/patterns/x.yaml``), the shipped
     file, so that the documented commands work from any folder."""
-    path = Path(path)
-    if path.exists() or path.is_absolute() or not path.parts or path.parts[0] not in FOLDERS:
-        return path
-    shipped = folder(path.parts[0]).joinpath(*path.parts[1:])
-    return shipped if shipped.exists() else path
+    return beside(Path(), path)
 
 
 def beside(base: Path, name: str | Path) -> Path:
     """The file that a file in folder ``base`` names: relative to ``base`` if it is there;
-    otherwise,
-    for a name into a shipped folder (``scenarios/asean_way.yaml``), the shipped file, so an
-    experiment of one's own can build on a shipped scenario from any folder."""
+    otherwise, for a name into a shipped folder (``scenarios/asean_way.yaml``), the shipped
+    file, so an experiment of one's own can build on a shipped scenario from any folder."""
     here = base / name
     name = Path(name)
     if here.exists() or name.is_absolute() or not name.parts or name.parts[0] not in FOLDERS:

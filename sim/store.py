@@ -59,17 +59,15 @@ MIX_DIR = "policy_mix"
 DETAIL_DIRS = (SERIES_DIR, MEMBERS_DIR, PAIRS_DIR, MIX_DIR)
 #: Tables only a single run keeps (a batch would hold millions of rows).
 RUN_ONLY_DIRS = ("member_steps", "threats", "events", "threats_by_type")
-#: A single run's tables as CSV files (``--csv``): folder -> file name.
-CSV_NAMES = {SERIES_DIR: "steps.csv", **{d: f"{d}.csv" for d in (*DETAIL_DIRS[1:],
-             *RUN_ONLY_DIRS)}}  # fmt: skip
+#: Tables whose CSV file (``--csv``) is not named after their folder.
+CSV_NAMES = {SERIES_DIR: "steps.csv"}
 FIRST_PART = "part-00000.parquet"
 
 
 def file_name(name: str) -> str:
     """``name`` as one safe file or folder name: letters, digits, ``.``, ``_`` and ``-`` kept,
     anything else (a path separator, a space) as ``_``; never empty, never ``.``/``..``."""
-    safe = re.sub(r"[^A-Za-z0-9._-]", "_", name).strip(".") or "_"
-    return safe
+    return re.sub(r"[^A-Za-z0-9._-]", "_", name).strip(".") or "_"
 
 
 def write_atomic(frame: pd.DataFrame, path: Path) -> None:

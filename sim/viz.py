@@ -27,7 +27,7 @@ from mesa.visualization.utils import update_counter
 from sim import shipped
 from sim.config import ConfigError, Scenario, load_scenario
 from sim.model import CollectiveDefenceModel
-from sim.plots.network import CROWD, border_layout, capital_layout, place_labels
+from sim.plots.network import CROWD, place, place_labels
 from sim.policies import registry
 from sim.presets import PRESETS
 from sim.vocabulary import EXERCISE_KINDS, PROCEDURES, SHARING, VOTES
@@ -91,12 +91,9 @@ class ViewModel(CollectiveDefenceModel):
 def member_positions(config: Scenario) -> dict[str, np.ndarray]:
     """Where the page draws each member: at its capital when every member has one (as the
     network figure does), else by borders (neighbours together)."""
-    names = config.member_names
     lat = [m.capital_lat for m in config.members]
     lon = [m.capital_lon for m in config.members]
-    if names and all(v is not None for v in lat + lon):
-        return capital_layout(names, lat, lon)
-    return border_layout(names, [tuple(b.between) for b in config.borders])
+    return place(config.member_names, lat, lon, [tuple(b.between) for b in config.borders])
 
 
 def view_overrides(path: str, **controls: Any) -> list[str]:

@@ -7,6 +7,7 @@ Members sit at their capitals (a simple map) when the members table gives every 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -44,13 +45,27 @@ def layout(pairs: pd.DataFrame, members: pd.DataFrame | None = None) -> dict[str
     borders in ``pairs`` (``member_a``, ``member_b``, ``border``; :func:`border_layout`)."""
     first = pairs.drop_duplicates(["member_a", "member_b"])
     names = list(dict.fromkeys([*first["member_a"], *first["member_b"]]))
+    lat = lon = [math.nan] * len(names)
     if members is not None and {"capital_lat", "capital_lon"} <= set(members.columns):
         where = members.groupby("member", sort=False)[["capital_lat", "capital_lon"]].first()
         where = where.reindex(names)
-        if len(names) and where.notna().all(axis=None):
-            return capital_layout(names, where["capital_lat"], where["capital_lon"])
+        lat, lon = list(where["capital_lat"]), list(where["capital_lon"])
     borders = [(a, b) for a, b, kind in first[["member_a", "member_b", "border"]].itertuples(
         index=False) if kind != "none"]  # fmt: skip
+    return place(names, lat, lon, borders)
+
+
+def place(
+    names: list[str],
+    lat: Sequence[float | None],
+    lon: Sequence[float | None],
+    borders: list[tuple[str, str]],
+) -> dict[str, np.ndarray]:
+    """Member positions: at their capitals when every member has both coordinates
+    (:func:`capital_layout`), else by their borders (:func:`border_layout`)."""
+    known = [v is not None and not math.isnan(v) for v in (*lat, *lon)]
+    if names and all(known):
+        return capital_layout(names, lat, lon)
     return border_layout(names, borders)
 
 
@@ -155,6 +170,8 @@ def network(
     borders = pairs.drop_duplicates(["member_a", "member_b"]).set_index(
         ["member_a", "member_b"])["border"]  # fmt: skip
     damage_norm = Normalize(0.0, max(float(damage.max()), 1e-9))
+    # each panel shows (and labels) only the members of its own runs
+    present = {s: [n for n in gdp.index if n in damage.loc[s].index] for s in settings}
     reds, blues = colormaps["Reds"], colormaps["Blues"]
     # a larger panel and smaller markers for a larger group; a panel as wide as its map
     crowd = max(1.0, len(gdp) / CROWD)
@@ -179,8 +196,7 @@ def network(
         lines = LineCollection(segments, linewidths=0.3 + 3.0 * v.to_numpy(float), colors=rgba,
                                linestyles=styles, zorder=1)  # fmt: skip
         ax.add_collection(lines)
-        here = set(damage.loc[setting].index)  # the members of this setting's runs
-        names = [n for n in gdp.index if n in here]
+        names = present[setting]
         xy = np.array([pos[n] for n in names])
         dmg = damage.loc[setting].reindex(names).to_numpy(float)
         ax.scatter(xy[:, 0], xy[:, 1], s=sizes.reindex(names), c=dmg, cmap=reds, norm=damage_norm,
@@ -202,8 +218,7 @@ def network(
     # labels last, once the layout is settled: each where it overlaps least
     fig.draw_without_rendering()
     for ax, setting in zip(axes, settings, strict=True):
-        here = set(damage.loc[setting].index)
-        names = [n for n in gdp.index if n in here]
+        names = present[setting]
         radii = np.sqrt(sizes.reindex(names).to_numpy(float)) / 2  # marker radius in points
         xy = np.array([pos[n] for n in names])
         place_labels(ax, names, xy, radii, fontsize=8, path_effects=[halo], zorder=3)

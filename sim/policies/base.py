@@ -682,8 +682,6 @@ def parameter_ranges(cls: type) -> dict[str, tuple[float, float]]:
 
 def range_text(low: float, high: float) -> str:
     """A range as people write it: ``in [0, 1]``, ``>= 0``, ``<= 5``."""
-    if math.isinf(low) and math.isinf(high):
-        return "(any number)"
     if math.isinf(low):
         return f"<= {high:g}"
     if math.isinf(high):
